@@ -1,0 +1,57 @@
+import BudgetStore
+import Hummingbird
+import HummingbirdCore
+import Logging
+
+/// Builds the whole service: the router with every route, and the store as a service of the application.
+///
+/// `serve` and the tests call this same function.
+public func buildApplication(
+    configuration: ServerConfiguration,
+    store: BudgetStore,
+    expectedMigration: Int,
+    logger: Logger
+) -> Application<RouterResponder<BudgetRequestContext>> {
+    let router = buildRouter(configuration: configuration, store: store, expectedMigration: expectedMigration).router
+    var app = Application(
+        router: router,
+        server: .http1(configuration: .init(idleTimeout: .seconds(configuration.idleTimeoutSeconds))),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port),
+            serverName: "chartly-budget",
+            availableConnectionsDelegate: MaximumAvailableConnections(configuration.maximumConnections)
+        ),
+        logger: logger
+    )
+    app.addServices(store)
+    return app
+}
+
+/// The router alone, and the list of routes it serves (which the OpenAPI test compares with the document).
+public func buildRouter(
+    configuration: ServerConfiguration,
+    store: BudgetStore,
+    expectedMigration: Int
+) -> (router: Router<BudgetRequestContext>, routes: [RouteDescription]) {
+    let router = Router(context: BudgetRequestContext.self)
+    router.add(middleware: ErrorMiddleware())
+    router.add(
+        middleware: AuthMiddleware(
+            authenticator: Authenticator(store: store, bootstrapAdminToken: configuration.bootstrapAdminToken),
+            rateLimiter: RateLimiter(perToken: .init(rate: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst)),
+            protectMetrics: configuration.protectMetrics
+        )
+    )
+    let registry = RouteRegistry(router: router)
+    HealthRoutes(store: store, expectedMigration: expectedMigration).register(on: registry)
+    OpenAPIRoutes().register(on: registry)
+    UsageRoutes(store: store, configuration: configuration, limiter: ConcurrencyLimiter(limit: configuration.maximumConcurrentIngests))
+        .register(on: registry)
+    TokenRoutes(store: store).register(on: registry)
+    AuditRoutes(store: store).register(on: registry)
+    return (router, registry.routes)
+}
+
+/// The OpenAPI document the service serves.
+public var openAPIDocument: String { OpenAPIRoutes.document
+}

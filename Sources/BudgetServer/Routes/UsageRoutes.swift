@@ -1,0 +1,40 @@
+import BudgetCore
+import BudgetStore
+import Hummingbird
+
+/// `POST /v1/tenants/{tenant}/usage`: takes samples in and answers once they are committed.
+struct UsageRoutes {
+    let store: BudgetStore
+    let configuration: ServerConfiguration
+    let limiter: ConcurrencyLimiter
+
+    func register(on routes: RouteRegistry) {
+        routes.add(.post, "/v1/tenants/{tenant}/usage") { request, context in
+            let tenant = try context.tenant()
+            _ = try context.require(.ingest, on: tenant)
+            let format = try UsagePayload.format(of: request.headers[.contentType])
+            let answer = try await limiter.withSlot {
+                let body = try await request.body.collect(upTo: configuration.maximumBodyBytes)
+                let payload = try UsagePayload(body: body, format: format, maximumSamples: configuration.maximumSamplesPerRequest)
+                return try await store.ingest(tenant: tenant, samples: payload.samples)
+            }
+            guard let answer else {
+                throw APIError(
+                    .serviceUnavailable, code: "ingest_saturated",
+                    message: "\(limiter.limit) ingest requests are already in flight; retry shortly", retryAfter: 1
+                )
+            }
+            return try JSONResponse(answer).response
+        }
+    }
+}
+
+extension BudgetRequestContext {
+    /// The `{tenant}` path parameter, checked against the naming rule.
+    func tenant() throws -> String {
+        guard let tenant = parameters.get("tenant"), PartitionKey.isValid(tenant) else {
+            throw APIError.invalidName("tenant")
+        }
+        return tenant
+    }
+}

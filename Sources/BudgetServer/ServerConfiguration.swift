@@ -1,0 +1,29 @@
+/// How the HTTP service listens and which limits it enforces; every limit has a documented default.
+public struct ServerConfiguration: Sendable {
+    public var host: String = "127.0.0.1"
+    public var port: Int = 8080
+    /// Largest ingest body accepted (413 beyond it).
+    public var maximumBodyBytes: Int = 8 * 1024 * 1024
+    /// Largest body of any other route (413 beyond it).
+    public var maximumControlBodyBytes: Int = 1024 * 1024
+    /// Most usage samples in one ingest request (413 beyond it).
+    public var maximumSamplesPerRequest: Int = 10_000
+    /// Ingest requests in flight at once; past it 503 with Retry-After (never an unbounded queue).
+    public var maximumConcurrentIngests: Int = 8
+    /// Per-token sustained requests per second and burst (429 with Retry-After beyond it); 0 disables.
+    public var rateLimitPerSecond: Double = 100
+    public var rateLimitBurst: Double = 200
+    /// Open HTTP connections at once; further connections wait in the listen backlog.
+    public var maximumConnections: Int = 1_024
+    /// A connection with no request activity for this long is closed (slow or stalled clients).
+    public var idleTimeoutSeconds: Int64 = 60
+    /// Whether `/metrics` needs a token (any valid token) like the `/v1` routes.
+    public var protectMetrics: Bool = false
+    /// The bootstrap admin token (`CHARTLY_ADMIN_TOKEN`); nil: only stored tokens authenticate.
+    public var bootstrapAdminToken: String?
+
+    public init(host: String = "127.0.0.1", port: Int = 8080) {
+        self.host = host
+        self.port = port
+    }
+}

@@ -1,0 +1,111 @@
+import BudgetCore
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+import Synchronization
+
+/// The PostgreSQL-backed store: a connection pool plus the repositories in `Store+*.swift`.
+///
+/// Run it as a service (it owns the pool's background work); every method scopes its queries by tenant.
+public final class BudgetStore: Sendable, Service {
+    public let client: PostgresClient
+    public let url: DatabaseURL
+    let logger: Logger
+    /// How long a caller waits for a connection before the store answers "unavailable".
+    let acquireTimeout: Duration
+    let partitions: PartitionCache
+
+    public init(url: DatabaseURL, maximumConnections: Int = 20, acquireTimeout: Duration = .seconds(5), logger: Logger) {
+        self.url = url
+        self.logger = logger
+        self.acquireTimeout = acquireTimeout
+        self.client = PostgresClient(
+            configuration: url.clientConfiguration(maximumConnections: maximumConnections),
+            backgroundLogger: logger
+        )
+        self.partitions = PartitionCache()
+    }
+
+    public func run() async throws {
+        await client.run()
+    }
+
+    /// Runs `body` in one transaction; retries serialization failures and deadlocks a few times.
+    func transaction<Result: Sendable>(
+        _ name: String,
+        attempts: Int = 4,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        var attempt = 1
+        let logger = self.logger
+        while true {
+            do {
+                return try await withConnection { connection in
+                    try await connection.query("BEGIN", logger: logger)
+                    do {
+                        let result = try await body(connection)
+                        try await connection.query("COMMIT", logger: logger)
+                        return result
+                    } catch {
+                        // A broken connection rolls back by itself; ignore a failed ROLLBACK.
+                        _ = try? await connection.query("ROLLBACK", logger: logger)
+                        throw error
+                    }
+                }
+            } catch let error as PSQLError where error.isRetryable && attempt < attempts {
+                logger.debug("retrying transaction", metadata: ["transaction": "\(name)", "sqlstate": "\(error.sqlState ?? "")"])
+            } catch let error as RetryTransaction where attempt < attempts {
+                logger.debug("retrying transaction", metadata: ["transaction": "\(name)", "reason": "\(error.reason)"])
+            }
+            attempt += 1
+        }
+    }
+
+    /// Leases a connection, answering `unavailable` when none can be had within the acquire timeout.
+    ///
+    /// Only the wait for a connection is bounded; the work itself runs as long as it needs.
+    func withConnection<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
+        let acquired = AcquiredFlag()
+        do {
+            return try await withThrowingTaskGroup(of: Result?.self) { group in
+                let client = self.client
+                group.addTask {
+                    try await client.withConnection { connection in
+                        acquired.set()
+                        return try await body(connection)
+                    }
+                }
+                let timeout = acquireTimeout
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    if acquired.isSet { return nil }
+                    throw StoreError.unavailable("no database connection within \(timeout)")
+                }
+                while let next = try await group.next() {
+                    if let result = next {
+                        group.cancelAll()
+                        return result
+                    }
+                }
+                throw CancellationError()
+            }
+        } catch let error as PSQLError where error.isConnectionFailure {
+            throw StoreError.unavailable(error.code.description)
+        } catch let error as PSQLError where error.sqlState == "57014" {
+            throw StoreError(.unavailable, code: "timeout", message: "the database did not answer in time; retry later")
+        }
+    }
+}
+
+/// Thrown inside a transaction to run it again from the start (e.g. a concurrent writer won a race).
+struct RetryTransaction: Error {
+    var reason: String
+}
+
+/// Set once a connection was leased, so the acquire timeout knows to stand down.
+private final class AcquiredFlag: Sendable {
+    private let value = Mutex(false)
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
+}

@@ -1,0 +1,131 @@
+import BudgetSchema
+import Crypto
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Applies the numbered migrations of `sql/migrations`, each once, in order.
+///
+/// Replicas starting together serialise on a session-level advisory lock; each file runs in its
+/// own transaction, so a failing one leaves the schema as it was before that file.
+public struct Migrator: Sendable {
+    public let store: BudgetStore
+    public let migrations: [BudgetSchema.Migration]
+
+    /// The lock key every replica agrees on (`hashtext('chartly_migrations')` would need a round trip).
+    static let advisoryLockKey: Int64 = 0x6368_6172_746c_7901
+
+    public init(store: BudgetStore) throws {
+        self.init(store: store, migrations: try BudgetSchema.migrations())
+    }
+
+    /// A migrator for an explicit list (tests use it to add a failing file).
+    public init(store: BudgetStore, migrations: [BudgetSchema.Migration]) {
+        self.store = store
+        self.migrations = migrations
+    }
+
+    /// The newest migration number this binary knows.
+    public var latestVersion: Int { migrations.last?.version ?? 0 }
+
+    /// Applies what is missing; returns the names of the files applied now.
+    @discardableResult
+    public func migrate() async throws -> [String] {
+        let migrations = self.migrations
+        let logger = store.logger
+        return try await store.withConnection { connection in
+            // Migrations may rewrite large tables: no statement timeout here.
+            try await connection.query("SET statement_timeout = 0", logger: logger)
+            try await connection.query("SELECT pg_advisory_lock(\(Self.advisoryLockKey))", logger: logger)
+            do {
+                let applied = try await Self.apply(migrations, on: connection, logger: logger)
+                try await connection.query("SELECT pg_advisory_unlock(\(Self.advisoryLockKey))", logger: logger)
+                try await connection.query("RESET statement_timeout", logger: logger)
+                return applied
+            } catch {
+                _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.advisoryLockKey))", logger: logger)
+                throw error
+            }
+        }
+    }
+
+    private static func apply(
+        _ migrations: [BudgetSchema.Migration],
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> [String] {
+        // The one table without tenant_id: the ledger of the schema itself (a Citus reference table).
+        try await connection.query(
+            """
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version    integer PRIMARY KEY,
+                name       text NOT NULL,
+                checksum   text NOT NULL,
+                applied_at timestamptz NOT NULL DEFAULT now()
+            )
+            """,
+            logger: logger
+        )
+        var done: [Int: (name: String, checksum: String)] = [:]
+        for try await (version, name, checksum) in try await connection.query(
+            "SELECT version, name, checksum FROM schema_migrations", logger: logger
+        ).decode((Int, String, String).self) {
+            done[version] = (name, checksum)
+        }
+        var applied: [String] = []
+        for migration in migrations {
+            let checksum = Self.checksum(migration.sql)
+            if let previous = done[migration.version] {
+                guard previous.checksum == checksum else {
+                    throw MigrationError(
+                        file: migration.name,
+                        message: "was changed after it was applied (as \(previous.name)); add a new migration instead of editing an applied one"
+                    )
+                }
+                continue
+            }
+            logger.info("applying migration", metadata: ["file": "\(migration.name)"])
+            do {
+                try await connection.query("BEGIN", logger: logger)
+                for statement in SQLStatements.split(migration.sql) {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query(
+                    """
+                    INSERT INTO schema_migrations (version, name, checksum)
+                    VALUES (\(migration.version), \(migration.name), \(checksum))
+                    """,
+                    logger: logger
+                )
+                try await connection.query("COMMIT", logger: logger)
+                applied.append(migration.name)
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                if let error = error as? PSQLError, error.isConnectionFailure {
+                    throw StoreError.unavailable(error.code.description)
+                }
+                throw MigrationError(file: migration.name, message: Self.describe(error))
+            }
+        }
+        return applied
+    }
+
+    static func checksum(_ sql: String) -> String {
+        SHA256.hash(data: Data(sql.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func describe(_ error: any Error) -> String {
+        guard let error = error as? PSQLError, let info = error.serverInfo else { return "\(error)" }
+        var text = info[.message] ?? "\(error)"
+        if let state = info[.sqlState] { text += " (SQLSTATE \(state))" }
+        if let position = info[.position] { text += " at character \(position)" }
+        return text
+    }
+}
+
+/// A migration that could not be applied: names the file and carries the database's message.
+public struct MigrationError: Error, CustomStringConvertible {
+    public var file: String
+    public var message: String
+    public var description: String { "migration \(file) failed: \(message)" }
+}

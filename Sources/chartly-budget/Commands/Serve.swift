@@ -1,0 +1,63 @@
+import ArgumentParser
+import BudgetServer
+import BudgetStore
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the HTTP service (with an embedded PostgreSQL unless a database is configured).")
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "Address to listen on.")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "Port to listen on.")
+    var port: Int = 8080
+
+    @OptionGroup var limits: LimitOptions
+
+    /// `CHARTLY_ADMIN_TOKEN`; on the embedded default without it, one generated once and kept under the data directory.
+    func bootstrapAdminToken(embedded: Bool, logger: Logger) throws -> String? {
+        if let token = ProcessInfo.processInfo.environment["CHARTLY_ADMIN_TOKEN"], !token.isEmpty {
+            guard token.count >= 16 else { throw ValidationError("CHARTLY_ADMIN_TOKEN must be at least 16 characters") }
+            return token
+        }
+        guard embedded else {
+            logger.warning("CHARTLY_ADMIN_TOKEN is not set: only tokens already stored in the database can authenticate")
+            return nil
+        }
+        let (token, created) = try AdminTokenFile.readOrCreate(directory: database.dataDirectory)
+        if created {
+            print("Generated the admin token (shown once; kept in \(AdminTokenFile.path(directory: database.dataDirectory)), mode 0600):")
+            print("  \(token)")
+        } else {
+            logger.info("admin token", metadata: ["file": "\(AdminTokenFile.path(directory: database.dataDirectory))"])
+        }
+        return token
+    }
+
+    func run() async throws {
+        let logger = makeLogger("chartly.serve")
+        try await database.withDatabase(logger: logger) { url, embedded in
+            if embedded { logger.info("using the embedded PostgreSQL", metadata: ["url": "\(url)"]) }
+            let store = BudgetStore(url: url, maximumConnections: 40, logger: logger)
+            let migrator = try Migrator(store: store)
+            var configuration = limits.apply(to: ServerConfiguration(host: host, port: port))
+            configuration.bootstrapAdminToken = try bootstrapAdminToken(embedded: embedded, logger: logger)
+            var app = buildApplication(
+                configuration: configuration,
+                store: store,
+                expectedMigration: migrator.latestVersion,
+                logger: logger
+            )
+            app.beforeServerStarts {
+                let applied = try await migrator.migrate()
+                if !applied.isEmpty { logger.info("migrated", metadata: ["applied": "\(applied.joined(separator: ", "))"]) }
+            }
+            try await app.runService()
+        }
+    }
+}

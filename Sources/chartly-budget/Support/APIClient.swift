@@ -1,0 +1,67 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+
+/// Talks to a running server for the client commands: JSON in, JSON out, the API's error shape decoded.
+struct APIClient {
+    let options: ClientOptions
+
+    struct Answer {
+        var status: Int
+        var body: Data
+        var retryAfter: Int?
+
+        /// The `{"error": {...}}` of a failed answer.
+        var error: ErrorAnswer.Detail? { (try? JSONDecoder().decode(ErrorAnswer.self, from: body))?.error }
+        var text: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    struct ErrorAnswer: Decodable {
+        struct Detail: Decodable {
+            var code: String
+            var message: String
+            var field: String?
+        }
+        var error: Detail
+    }
+
+    /// Sends one request; throws only when the server cannot be reached.
+    func send(_ method: HTTPMethod, _ path: String, json: Data? = nil, timeout: TimeAmount = .seconds(60)) async throws -> Answer {
+        var request = HTTPClientRequest(url: options.baseURL + path)
+        request.method = method
+        if let token = options.resolvedToken { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let json {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(data: json))
+        }
+        let response: HTTPClientResponse
+        do {
+            response = try await HTTPClient.shared.execute(request, timeout: timeout)
+        } catch {
+            throw Unreachable(url: options.baseURL, underlying: error)
+        }
+        let bytes = try await response.body.collect(upTo: 64 << 20)
+        return Answer(
+            status: Int(response.status.code),
+            body: Data(buffer: bytes),
+            retryAfter: response.headers.first(name: "Retry-After").flatMap(Int.init)
+        )
+    }
+
+    /// Sends and decodes a 2xx answer, or throws the server's error message.
+    func call<T: Decodable>(_ method: HTTPMethod, _ path: String, json: Data? = nil, as type: T.Type) async throws -> T {
+        let answer = try await send(method, path, json: json)
+        guard (200..<300).contains(answer.status) else {
+            throw ClientFailure("the server answered \(answer.status): \(answer.error?.message ?? answer.text)")
+        }
+        return try JSONDecoder().decode(T.self, from: answer.body)
+    }
+
+    struct Unreachable: Error, CustomStringConvertible {
+        var url: String
+        var underlying: any Error
+        var description: String { "cannot reach \(url): \(underlying)" }
+    }
+}

@@ -1,0 +1,68 @@
+import BudgetServer
+import BudgetTestSupport
+import Foundation
+import HummingbirdTesting
+import Testing
+import Yams
+
+@Suite("The OpenAPI document matches the routes")
+struct OpenAPITests {
+    static let methods: Set<String> = ["get", "put", "post", "delete", "patch", "head"]
+
+    static func documentedRoutes() throws -> Set<RouteDescription> {
+        let yaml = try #require(try Yams.load(yaml: openAPIDocument) as? [String: Any])
+        #expect(yaml["openapi"] as? String == "3.1.0")
+        let paths = try #require(yaml["paths"] as? [String: Any])
+        var routes: Set<RouteDescription> = []
+        for (path, item) in paths {
+            let operations = try #require(item as? [String: Any])
+            for (method, operation) in operations where methods.contains(method) {
+                routes.insert(RouteDescription(method: method.uppercased(), path: path))
+                let responses = try #require((operation as? [String: Any])?["responses"] as? [String: Any], "\(method) \(path) has no responses")
+                #expect(!responses.isEmpty)
+            }
+        }
+        return routes
+    }
+
+    @Test("every served route is described, and every described route is served")
+    func routesMatch() async throws {
+        let app = try await TestApp.fresh()
+        let served = Set(app.routes)
+        let documented = try Self.documentedRoutes()
+        #expect(served.subtracting(documented).sorted() == [], "served but not described")
+        #expect(documented.subtracting(served).sorted() == [], "described but not served")
+    }
+
+    @Test("GET /openapi.yaml serves the document without a token")
+    func served() async throws {
+        try await TestApp.fresh().test { client, _ in
+            let response = try await client.send(.get, "/openapi.yaml", token: nil)
+            #expect(response.status == .ok)
+            #expect(response.text == openAPIDocument)
+        }
+    }
+}
+
+extension OpenAPITests {
+    @Test("the document is valid OpenAPI 3.1 (openapi-spec-validator)")
+    func validDocument() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("openapi-\(UUID().uuidString).yaml")
+        try openAPIDocument.write(to: directory, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "python3", "-c",
+            "import sys, yaml; from openapi_spec_validator import validate; validate(yaml.safe_load(open(sys.argv[1]))); print('valid')",
+            directory.path,
+        ]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(output)")
+    }
+}
