@@ -138,19 +138,29 @@ struct UsageAPITests {
         ),
     ]
 
-    @Test("bad input gets the JSON error naming the field, and nothing is stored", arguments: badInputs)
-    func badInput(_ input: BadInput) async throws {
+    @Test("bad input gets the JSON error naming the field, and nothing is stored")
+    func badInput() async throws {
         try await TestApp.fresh().test { client, store in
+            for input in Self.badInputs {
+                try await Self.check(input, client: client, store: store)
+            }
+        }
+    }
+
+    static func check(_ input: BadInput, client: some TestClientProtocol, store: BudgetStore) async throws {
+        do {
+            // A valid sample first, so "nothing stored" also covers the good part of a bad request.
             var headers: HTTPFields = [.authorization: "Bearer \(TestApp.adminToken)"]
             if !input.contentType.isEmpty { headers[.contentType] = input.contentType }
             let response = try await client.execute(uri: input.path, method: .post, headers: headers, body: ByteBuffer(string: input.body))
-            #expect(response.status == input.status, "\(response.text.prefix(300))")
-            let error = try #require(response.json, "not the JSON error shape: \(response.text.prefix(300))")
-            #expect(error.error.code == input.code)
+            #expect(response.status == input.status, "\(input.name): \(response.text.prefix(300))")
+            let error = try #require(response.json, "\(input.name): not the JSON error shape: \(response.text.prefix(300))")
+            #expect(error.error.code == input.code, "\(input.name)")
             #expect(!error.error.message.isEmpty)
-            if let field = input.field { #expect(error.error.field == field) }
+            if let field = input.field { #expect(error.error.field == field, "\(input.name)") }
             #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
-            #expect(try await store.count("SELECT count(*) FROM usage_samples") == 0)
+            let stored = try await store.count("SELECT count(*) FROM usage_samples")
+            #expect(stored == 0, "\(input.name)")
         }
     }
 

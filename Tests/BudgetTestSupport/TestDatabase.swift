@@ -69,14 +69,19 @@ actor TestServer {
         if let text = ProcessInfo.processInfo.environment["DATABASE_URL"], !text.isEmpty {
             url = try DatabaseURL(text)
         } else {
-            let cluster = LocalPostgresCluster(configuration: .ephemeral(prefix: "chartly-test"), logger: logger)
+            var configuration = LocalPostgresConfiguration.ephemeral(prefix: "chartly-test")
+            // Tests copy many databases: keep the throwaway cluster in memory when the machine has /dev/shm.
+            if FileManager.default.isWritableFile(atPath: "/dev/shm") {
+                configuration.dataDirectory = "/dev/shm/" + URL(fileURLWithPath: configuration.dataDirectory).lastPathComponent
+            }
+            let cluster = LocalPostgresCluster(configuration: configuration, logger: logger)
             let info = try await cluster.start()
             self.cluster = cluster
             url = DatabaseURL(host: info.host, port: info.port, username: info.username, password: info.password, database: info.database)
             atexit { TestServer.stopAtExit() }
             TestServer.registerForExit(cluster)
         }
-        let admin = PostgresClient(configuration: url.clientConfiguration(maximumConnections: 2), backgroundLogger: logger)
+        let admin = PostgresClient(configuration: url.clientConfiguration(maximumConnections: 4), backgroundLogger: logger)
         Task.detached { await admin.run() }
         try await Self.dropStaleDatabases(admin: admin)
         try await Self.createDatabase(templateName, template: "template0", admin: admin)

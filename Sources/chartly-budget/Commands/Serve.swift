@@ -31,8 +31,9 @@ struct Serve: AsyncParsableCommand {
         }
         let (token, created) = try AdminTokenFile.readOrCreate(directory: database.dataDirectory)
         if created {
-            print("Generated the admin token (shown once; kept in \(AdminTokenFile.path(directory: database.dataDirectory)), mode 0600):")
-            print("  \(token)")
+            // Written unbuffered: it must reach a log file or pipe even if the process is killed later.
+            let text = "Generated the admin token (shown once; kept in \(AdminTokenFile.path(directory: database.dataDirectory)), mode 0600):\n  \(token)\n"
+            FileHandle.standardOutput.write(Data(text.utf8))
         } else {
             logger.info("admin token", metadata: ["file": "\(AdminTokenFile.path(directory: database.dataDirectory))"])
         }

@@ -27,6 +27,15 @@ struct APIClient {
         var error: Detail
     }
 
+    /// One client for the process. It does not retry refused connections by itself: the
+    /// commands decide (ingest retries with backoff, decide fails closed at once).
+    static let http: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(5)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
     /// Sends one request; throws only when the server cannot be reached.
     func send(_ method: HTTPMethod, _ path: String, json: Data? = nil, timeout: TimeAmount = .seconds(60)) async throws -> Answer {
         var request = HTTPClientRequest(url: options.baseURL + path)
@@ -38,7 +47,7 @@ struct APIClient {
         }
         let response: HTTPClientResponse
         do {
-            response = try await HTTPClient.shared.execute(request, timeout: timeout)
+            response = try await Self.http.execute(request, timeout: timeout)
         } catch {
             throw Unreachable(url: options.baseURL, underlying: error)
         }
