@@ -97,6 +97,7 @@ let package = Package(
             dependencies: [
                 "BudgetServer", "BudgetStore", "BudgetCore", "BudgetTestSupport", "LocalPostgres",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),

