@@ -8,7 +8,7 @@ struct ChartlyBudget: AsyncParsableCommand {
         discussion: """
             Exit codes: 0 success, 1 failure, 5 some input was rejected, 64 bad command line.
             """,
-        subcommands: [Serve.self, Migrate.self, Ingest.self, Token.self, Bench.self]
+        subcommands: [Serve.self, Migrate.self, Ingest.self, Status.self, ImportFocus.self, Token.self, Bench.self]
     )
 }
 

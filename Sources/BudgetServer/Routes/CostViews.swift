@@ -1,0 +1,159 @@
+import BudgetCore
+import BudgetStore
+
+/// `GET …/costs` as JSON.
+struct CostReportView: Encodable {
+    struct Point: Encodable {
+        var start: Timestamp
+        var cost: Money
+    }
+
+    struct Series: Encodable {
+        var key: String
+        var total: Money
+        var points: [Point]
+
+        init(_ series: CostReport.Series) {
+            key = series.key
+            total = series.total
+            points = series.points.map { Point(start: $0.start, cost: $0.cost) }
+        }
+    }
+
+    struct Unpriced: Encodable {
+        var resource: String
+        var quantity: Double
+        var unit: String
+    }
+
+    struct Billed: Encodable {
+        var billedTotal: Money
+        var effectiveTotal: Money
+        /// estimate − billed over the range (positive: the estimate is above the bill).
+        var estimateMinusBilled: Money
+        var series: [Series]
+
+        enum CodingKeys: String, CodingKey {
+            case series
+            case billedTotal = "billed_total"
+            case effectiveTotal = "effective_total"
+            case estimateMinusBilled = "estimate_minus_billed"
+        }
+    }
+
+    var currency: String?
+    var from: Timestamp
+    var to: Timestamp
+    var step: String
+    var groupBy: String
+    var total: Money
+    var series: [Series]
+    var rateCardVersions: [Int]
+    var unpriced: [Unpriced]
+    var billed: Billed?
+
+    enum CodingKeys: String, CodingKey {
+        case currency, from, to, step, total, series, unpriced, billed
+        case groupBy = "group_by"
+        case rateCardVersions = "rate_card_versions"
+    }
+
+    init(_ report: CostReport, query: CostQuery) {
+        currency = report.currency?.code
+        from = report.from
+        to = report.to
+        step = query.step.rawValue
+        groupBy = query.groupBy.rawValue
+        total = report.total
+        series = report.series.map(Series.init)
+        rateCardVersions = report.rateVersions
+        unpriced = report.unpriced.map(UnpricedUsage.view)
+        if let billedSeries = report.billed, let billedTotal = report.billedTotal, let effective = report.effectiveTotal {
+            billed = Billed(
+                billedTotal: billedTotal, effectiveTotal: effective,
+                estimateMinusBilled: Money(nanos: report.total.nanos - billedTotal.nanos), series: billedSeries.map(Series.init)
+            )
+        }
+    }
+}
+
+enum UnpricedUsage {
+    static func view(_ unpriced: CostReport.Unpriced) -> CostReportView.Unpriced {
+        let unit: String
+        switch unpriced.resource {
+        case .cpuCores: unit = "core-hours"
+        case .memoryGiB, .storageGiB: unit = "GiB-hours"
+        case .replicas: unit = "replica-hours"
+        case .egressGiB: unit = "GiB"
+        case .requests: unit = "requests"
+        }
+        return .init(resource: unpriced.resource.rawValue, quantity: unpriced.quantity, unit: unit)
+    }
+}
+
+/// `GET …/environments/{environment}/status` as JSON.
+struct EnvironmentStatusView: Encodable {
+    struct Period: Encodable {
+        var kind: String
+        var start: Timestamp
+        var end: Timestamp
+        var hoursLeft: Double
+
+        enum CodingKeys: String, CodingKey {
+            case kind, start, end
+            case hoursLeft = "hours_left"
+        }
+    }
+
+    struct Service: Encodable {
+        var service: String
+        var spendSoFar: Money
+        var runRatePerHour: Money
+
+        enum CodingKeys: String, CodingKey {
+            case service
+            case spendSoFar = "spend_so_far"
+            case runRatePerHour = "run_rate_per_hour"
+        }
+    }
+
+    var tenant: String
+    var environment: String
+    var currency: String?
+    var asOf: Timestamp
+    var period: Period
+    var spendSoFar: Money
+    var runRatePerHour: Money
+    var runRateHour: Timestamp
+    var forecast: Money
+    var services: [Service]
+    var unpriced: [CostReportView.Unpriced]
+    var rateCardVersions: [Int]
+
+    enum CodingKeys: String, CodingKey {
+        case tenant, environment, currency, period, forecast, services, unpriced
+        case asOf = "as_of"
+        case spendSoFar = "spend_so_far"
+        case runRatePerHour = "run_rate_per_hour"
+        case runRateHour = "run_rate_hour"
+        case rateCardVersions = "rate_card_versions"
+    }
+
+    init(_ status: EnvironmentStatus) {
+        tenant = status.tenant
+        environment = status.environment
+        currency = status.currency?.code
+        asOf = status.now
+        period = Period(
+            kind: status.period.kind.rawValue, start: status.projection.periodStart, end: status.projection.periodEnd,
+            hoursLeft: (status.projection.hoursLeft * 1_000_000).rounded() / 1_000_000
+        )
+        spendSoFar = status.projection.spendSoFar
+        runRatePerHour = status.projection.runRatePerHour
+        runRateHour = status.runRateHour
+        forecast = status.projection.forecast
+        services = status.services.map { Service(service: $0.service, spendSoFar: $0.spendSoFar, runRatePerHour: $0.runRatePerHour) }
+        unpriced = status.unpriced.map(UnpricedUsage.view)
+        rateCardVersions = status.rateVersions
+    }
+}
