@@ -21,64 +21,69 @@ struct ClusterLauncher: Sendable {
 
     func launch() async throws -> RunningCluster {
         try configuration.validate()
-        let paths = self.paths
         let user = try SystemUser.resolve(configured: configuration.systemUser)
         try FileSystem.createDirectories(paths.parent, mode: 0o755)
         let lock = try await acquireLock()
-        if configuration.ephemeral {
-            do { try checkDisposable() } catch {
-                lock.release()
-                throw error
-            }
-        }
-        var watchdog: Watchdog?
+        let watchdog: Watchdog
         do {
+            if configuration.ephemeral { try checkDisposable() }
             // Started before anything it might have to undo exists: from here on, our death is covered.
             watchdog = try await Watchdog.spawn(
                 ownerProcessID: ownerProcessID, dataDirectory: paths.dataDirectory,
                 lockFile: paths.lockFile, removeWhenOwnerDies: disposableFiles
             )
-            let logger = self.logger
-            try await Offload.run { try StaleServer.recover(paths: paths, logger: logger) }
-            if configuration.ephemeral { try FileSystem.removeItems(paths.ephemeralFiles) }
-            let version = FileSystem.readText(paths.versionFile)?.trimmingCharacters(in: .whitespacesAndNewlines)
-            let binaries = try await PostgresBinaries.locate(preferredMajorVersion: version)
-            try await user.checkCanReach(paths.dataDirectory)
-            let password = try await prepareDataDirectory(user: user, binaries: binaries)
-            try prepareLogFile(user: user)
-            let server = try await startServer(user: user, binaries: binaries)
-            do {
-                let info = PostgresConnectionInfo(
-                    host: "127.0.0.1", port: server.port, username: configuration.username,
-                    password: password, database: configuration.database
-                )
-                try await waitUntilReady(info, binaries: binaries, logOffset: server.logOffset)
-                try await createDatabaseIfMissing(info, binaries: binaries)
-                let token = ExitCleanup.register(.init(
-                    postmasterProcessID: server.processID, dataDirectory: paths.dataDirectory,
-                    removeAfterStop: disposableFiles, watchdog: watchdog!
-                ))
-                logger.info(
-                    "PostgreSQL started",
-                    metadata: [
-                        "data_directory": "\(paths.dataDirectory)", "port": "\(server.port)",
-                        "pid": "\(server.processID)", "system_user": "\(user.name)",
-                    ]
-                )
-                return RunningCluster(
-                    info: info, paths: paths, postmasterProcessID: server.processID,
-                    lock: lock, watchdog: watchdog!, exitCleanupToken: token
-                )
-            } catch {
-                try? await Offload.run {
-                    try Postmaster.stop(processID: server.processID, dataDirectory: paths.dataDirectory, gracePeriod: 10)
-                }
-                throw error
-            }
         } catch {
-            if let watchdog { await Self.cancel(watchdog) }
+            lock.release()
+            throw error
+        }
+        do {
+            return try await startCluster(user: user, lock: lock, watchdog: watchdog)
+        } catch {
+            await Self.cancel(watchdog)
             if configuration.ephemeral { try? FileSystem.removeItems(disposableFiles) }
             lock.release()
+            throw error
+        }
+    }
+
+    /// Everything between taking ownership and a server that accepts connections.
+    private func startCluster(user: SystemUser, lock: DirectoryLock, watchdog: Watchdog) async throws -> RunningCluster {
+        let paths = self.paths
+        let logger = self.logger
+        try await Offload.run { try StaleServer.recover(paths: paths, logger: logger) }
+        if configuration.ephemeral { try FileSystem.removeItems(paths.ephemeralFiles) }
+        let version = FileSystem.readText(paths.versionFile)?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let binaries = try await PostgresBinaries.locate(preferredMajorVersion: version)
+        try await user.checkCanReach(paths.dataDirectory)
+        let password = try await prepareDataDirectory(user: user, binaries: binaries)
+        try prepareLogFile(user: user)
+        let server = try await startServer(user: user, binaries: binaries)
+        do {
+            let info = PostgresConnectionInfo(
+                host: "127.0.0.1", port: server.port, username: configuration.username,
+                password: password, database: configuration.database
+            )
+            try await waitUntilReady(info, binaries: binaries, logOffset: server.logOffset)
+            try await createDatabaseIfMissing(info, binaries: binaries)
+            let token = ExitCleanup.register(.init(
+                postmasterProcessID: server.processID, dataDirectory: paths.dataDirectory,
+                removeAfterStop: disposableFiles, watchdog: watchdog
+            ))
+            logger.info(
+                "PostgreSQL started",
+                metadata: [
+                    "data_directory": "\(paths.dataDirectory)", "port": "\(server.port)",
+                    "pid": "\(server.processID)", "system_user": "\(user.name)",
+                ]
+            )
+            return RunningCluster(
+                info: info, paths: paths, postmasterProcessID: server.processID,
+                lock: lock, watchdog: watchdog, exitCleanupToken: token
+            )
+        } catch {
+            try? await Offload.run {
+                try Postmaster.stop(processID: server.processID, dataDirectory: paths.dataDirectory, gracePeriod: 10)
+            }
             throw error
         }
     }

@@ -29,6 +29,7 @@ public struct LocalPostgresError: Error, CustomStringConvertible, Sendable {
         self.kind = kind
     }
 
+    /// The message, naming the directory or command at fault and quoting the tool's own words.
     public var description: String {
         switch kind {
         case .invalidConfiguration(let message):

@@ -21,19 +21,44 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Concurrent ingest clients (and COPY connections for the baseline).")
     var clients: Int = 4
 
+    @Option(help: "Services in the read benchmark's environment.")
+    var readServices: Int = 200
+
+    @Option(help: "Days of per-minute usage in the read benchmark.")
+    var readDays: Int = 30
+
+    @Option(help: "Which parts to run (ingest, read); default all.")
+    var only: [String] = []
+
     func run() async throws {
         var quietLogger = makeLogger("chartly.bench")
         quietLogger.logLevel = .warning
         let logger = quietLogger
         let samples = self.samples, batchSize = self.batchSize, clients = self.clients
+        let readServices = self.readServices, readDays = self.readDays
+        let parts = Set(only.isEmpty ? ["ingest", "read"] : only)
         print("chartly-budget bench — \(Machine.describe())")
         try await BenchEnvironment.with(databaseURL: databaseURL, logger: logger) { environment in
-            let ingest = try await IngestBenchmark(samples: samples, batchSize: batchSize, clients: clients).run(in: environment, logger: logger)
-            print("")
-            print("ingest: \(samples) samples, \(batchSize) per request, \(clients) clients")
-            print("  HTTP  POST /usage   \(Format.rate(ingest.httpRate)) samples/s  (\(Format.seconds(ingest.httpSeconds)))")
-            print("  raw   COPY          \(Format.rate(ingest.copyRate)) samples/s  (\(Format.seconds(ingest.copySeconds)))")
-            print("  ratio HTTP / COPY   \(String(format: "%.2f", ingest.ratio))")
+            if parts.contains("ingest") {
+                let ingest = try await IngestBenchmark(samples: samples, batchSize: batchSize, clients: clients).run(in: environment, logger: logger)
+                print("")
+                print("ingest: \(samples) samples, \(batchSize) per request, \(clients) clients")
+                print("  HTTP  POST /usage   \(Format.rate(ingest.httpRate)) samples/s  (\(Format.seconds(ingest.httpSeconds)))")
+                print("  raw   COPY          \(Format.rate(ingest.copyRate)) samples/s  (\(Format.seconds(ingest.copySeconds)))")
+                print("  ratio HTTP / COPY   \(String(format: "%.2f", ingest.ratio))")
+            }
+            if parts.contains("read") {
+                print("")
+                print("read: one environment, \(readServices) services, \(readDays) days of per-minute cpu usage")
+                let read = try await ReadBenchmark(services: readServices, days: readDays, repetitions: 50).run(in: environment, logger: logger) { print($0) }
+                print("  seeded \(read.samples) samples through the ingest path at \(Format.rate(read.seedRate)) samples/s")
+                for figure in read.figures {
+                    print("  \(figure.name.padding(toLength: 7, withPad: " ", startingAt: 0)) service p50 \(Format.millis(figure.service.p50)) p99 \(Format.millis(figure.service.p99))"
+                        + " | raw SQL aggregate p50 \(Format.millis(figure.baseline.p50))"
+                        + " | raw / service \(String(format: "%.0f", figure.baseline.p50 / figure.service.p50))×"
+                        + " | same total: \(figure.matches ? "yes" : "NO")")
+                }
+            }
         }
     }
 }
@@ -41,6 +66,7 @@ struct Bench: AsyncParsableCommand {
 enum Format {
     static func rate(_ value: Double) -> String { String(format: "%10.0f", value) }
     static func seconds(_ value: Double) -> String { String(format: "%.2f s", value) }
+    static func millis(_ value: Double) -> String { String(format: "%8.2f ms", value) }
 }
 
 /// A one-line description of this machine for the benchmark record.

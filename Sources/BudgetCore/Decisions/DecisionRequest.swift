@@ -1,0 +1,84 @@
+/// "May `service` in `environment` go from `currentReplicas` to `desiredReplicas`?"
+public struct DecisionRequest: Sendable, Hashable, Codable {
+    /// The caller's idempotency key: the same id returns the same decision and reserves nothing more.
+    public var requestID: String
+    public var environment: String
+    public var service: String
+    public var currentReplicas: Int
+    public var desiredReplicas: Int
+    /// Resources one replica uses (gauges: cpu_cores, memory_gib, storage_gib); `replicas` is implied.
+    public var perReplica: [String: Double]
+    /// The signals behind the request (what triggered it, plus context such as error rate).
+    public var signals: [Signal]
+
+    public init(
+        requestID: String, environment: String, service: String, currentReplicas: Int, desiredReplicas: Int,
+        perReplica: [String: Double] = [:], signals: [Signal] = []
+    ) {
+        self.requestID = requestID
+        self.environment = environment
+        self.service = service
+        self.currentReplicas = currentReplicas
+        self.desiredReplicas = desiredReplicas
+        self.perReplica = perReplica
+        self.signals = signals
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case environment, service, signals
+        case requestID = "request_id"
+        case currentReplicas = "current_replicas"
+        case desiredReplicas = "desired_replicas"
+        case perReplica = "per_replica"
+    }
+
+    /// The resources of one replica as typed values (unknown names were refused by validation).
+    public var perReplicaResources: [Resource: Double] {
+        var resources: [Resource: Double] = [:]
+        for (name, value) in perReplica {
+            if let resource = Resource(rawValue: name) { resources[resource] = value }
+        }
+        return resources
+    }
+
+    /// Why the request cannot be evaluated, naming the field; nil when it is well-formed.
+    public var problem: FieldError? {
+        guard (1...128).contains(requestID.utf8.count), requestID.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            return FieldError(code: "invalid_value", message: "request_id must be 1 to 128 printable ASCII characters", field: "request_id")
+        }
+        guard PartitionKey.isValid(environment) else {
+            return FieldError(code: "invalid_name", message: "environment must match \(PartitionKey.pattern)", field: "environment")
+        }
+        guard PartitionKey.isValid(service) else {
+            return FieldError(code: "invalid_name", message: "service must match \(PartitionKey.pattern)", field: "service")
+        }
+        guard (0...100_000).contains(currentReplicas) else {
+            return FieldError(code: "invalid_value", message: "current_replicas must be between 0 and 100000", field: "current_replicas")
+        }
+        guard (0...100_000).contains(desiredReplicas) else {
+            return FieldError(code: "invalid_value", message: "desired_replicas must be between 0 and 100000", field: "desired_replicas")
+        }
+        for (name, value) in perReplica.sorted(by: { $0.key < $1.key }) {
+            guard let resource = Resource(rawValue: name), resource.kind == .gauge, resource != .replicas else {
+                return FieldError(
+                    code: "unknown_resource", message: "per_replica takes cpu_cores, memory_gib and storage_gib", field: "per_replica.\(name.prefix(64))"
+                )
+            }
+            guard value.isFinite, value >= 0, value <= 1_000_000 else {
+                return FieldError(code: "invalid_value", message: "per_replica.\(name) must be a number between 0 and 1e6", field: "per_replica.\(name)")
+            }
+        }
+        guard signals.count <= 32 else {
+            return FieldError(code: "invalid_value", message: "at most 32 signals", field: "signals")
+        }
+        for (index, signal) in signals.enumerated() {
+            guard Signal.Kind(name: signal.name) != nil else {
+                return FieldError(code: "invalid_signal", message: "unknown signal '\(signal.name.prefix(64))'; \(Signal.namesHelp)", field: "signals[\(index)].name")
+            }
+            guard signal.value.isFinite else {
+                return FieldError(code: "invalid_value", message: "a signal's value must be a finite number", field: "signals[\(index)].value")
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,136 @@
+/// How one service may scale, from the scaling contract: bounds, steps, cooldowns, the scale-down
+/// safety window and the signals allowed to trigger scaling.
+public struct ScalingPolicy: Sendable, Hashable, Codable {
+    public var environment: String
+    public var service: String
+    public var minimumReplicas: Int
+    public var maximumReplicas: Int
+    public var scaleUp: ScaleUp
+    public var scaleDown: ScaleDown
+    /// Signals that may trigger a scaling action (see `Signal`). Error rate or a latency percentile alone never may.
+    public var allowedSignals: [String]
+    public var version: Int
+
+    /// Like HPA's `behavior.scaleUp`: the largest of the absolute and percent step is allowed.
+    public struct ScaleUp: Sendable, Hashable, Codable {
+        /// Most replicas added by one decision.
+        public var maximumStepReplicas: Int?
+        /// Most replicas added by one decision, as a percent of the current count.
+        public var maximumStepPercent: Int?
+        /// Length of the rolling window for the window limits below.
+        public var windowSeconds: Int?
+        public var windowReplicas: Int?
+        public var windowPercent: Int?
+        /// No scale-up within this long after the last one.
+        public var cooldownSeconds: Int
+
+        public init(
+            maximumStepReplicas: Int? = nil, maximumStepPercent: Int? = nil, windowSeconds: Int? = nil,
+            windowReplicas: Int? = nil, windowPercent: Int? = nil, cooldownSeconds: Int = 60
+        ) {
+            self.maximumStepReplicas = maximumStepReplicas
+            self.maximumStepPercent = maximumStepPercent
+            self.windowSeconds = windowSeconds
+            self.windowReplicas = windowReplicas
+            self.windowPercent = windowPercent
+            self.cooldownSeconds = cooldownSeconds
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case maximumStepReplicas = "max_step_replicas"
+            case maximumStepPercent = "max_step_percent"
+            case windowSeconds = "window_seconds"
+            case windowReplicas = "window_replicas"
+            case windowPercent = "window_percent"
+            case cooldownSeconds = "cooldown_seconds"
+        }
+    }
+
+    /// Scale-down happens only when every condition held for the whole safety window.
+    public struct ScaleDown: Sendable, Hashable, Codable {
+        /// No scale-down within this long after the last one.
+        public var cooldownSeconds: Int
+        /// How long the conditions must have held (and no scale-up happened).
+        public var safetyWindowSeconds: Int
+        /// Backlog (`queue_depth`) must stay below this.
+        public var backlogBelow: Double?
+        /// In-flight work (`in_flight`) must stay at or below this ("near zero").
+        public var inFlightAtMost: Double?
+        /// Error rate must stay at or below this baseline.
+        public var errorRateAtMost: Double?
+
+        public init(cooldownSeconds: Int = 300, safetyWindowSeconds: Int = 600, backlogBelow: Double? = nil,
+                    inFlightAtMost: Double? = nil, errorRateAtMost: Double? = nil) {
+            self.cooldownSeconds = cooldownSeconds
+            self.safetyWindowSeconds = safetyWindowSeconds
+            self.backlogBelow = backlogBelow
+            self.inFlightAtMost = inFlightAtMost
+            self.errorRateAtMost = errorRateAtMost
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case cooldownSeconds = "cooldown_seconds"
+            case safetyWindowSeconds = "safety_window_seconds"
+            case backlogBelow = "backlog_below"
+            case inFlightAtMost = "in_flight_at_most"
+            case errorRateAtMost = "error_rate_at_most"
+        }
+    }
+
+    public init(
+        environment: String, service: String, minimumReplicas: Int, maximumReplicas: Int, scaleUp: ScaleUp = ScaleUp(),
+        scaleDown: ScaleDown = ScaleDown(), allowedSignals: [String] = Signal.defaultAllowed, version: Int = 1
+    ) {
+        self.environment = environment
+        self.service = service
+        self.minimumReplicas = minimumReplicas
+        self.maximumReplicas = maximumReplicas
+        self.scaleUp = scaleUp
+        self.scaleDown = scaleDown
+        self.allowedSignals = allowedSignals
+        self.version = version
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case environment, service, version
+        case minimumReplicas = "min_replicas"
+        case maximumReplicas = "max_replicas"
+        case scaleUp = "scale_up"
+        case scaleDown = "scale_down"
+        case allowedSignals = "allowed_signals"
+    }
+
+    /// Why the policy is unusable, or nil.
+    public var problem: FieldError? {
+        if minimumReplicas < 0 { return FieldError(code: "invalid_value", message: "min_replicas must be at least 0", field: "min_replicas") }
+        if maximumReplicas < max(1, minimumReplicas) {
+            return FieldError(code: "invalid_value", message: "max_replicas must be at least 1 and at least min_replicas", field: "max_replicas")
+        }
+        for (value, field) in [
+            (scaleUp.maximumStepReplicas, "scale_up.max_step_replicas"), (scaleUp.maximumStepPercent, "scale_up.max_step_percent"),
+            (scaleUp.windowSeconds, "scale_up.window_seconds"), (scaleUp.windowReplicas, "scale_up.window_replicas"),
+            (scaleUp.windowPercent, "scale_up.window_percent"),
+        ] where (value ?? 1) < 1 {
+            return FieldError(code: "invalid_value", message: "\(field) must be at least 1", field: field)
+        }
+        if (scaleUp.windowReplicas != nil || scaleUp.windowPercent != nil) && scaleUp.windowSeconds == nil {
+            return FieldError(code: "missing_field", message: "a window limit needs scale_up.window_seconds", field: "scale_up.window_seconds")
+        }
+        if scaleUp.cooldownSeconds < 0 || scaleDown.cooldownSeconds < 0 || scaleDown.safetyWindowSeconds < 0 {
+            return FieldError(code: "invalid_value", message: "cooldowns and the safety window are seconds ≥ 0", field: "scale_down.safety_window_seconds")
+        }
+        for (index, name) in allowedSignals.enumerated() {
+            guard let signal = Signal.Kind(name: name) else {
+                return FieldError(code: "invalid_signal", message: "unknown signal '\(name.prefix(64))'; \(Signal.namesHelp)", field: "allowed_signals[\(index)]")
+            }
+            if signal.isForbiddenAlone {
+                return FieldError(
+                    code: "forbidden_signal",
+                    message: "\(name) cannot be an allowed trigger: error rate and latency percentiles are never valid triggers on their own",
+                    field: "allowed_signals[\(index)]"
+                )
+            }
+        }
+        return nil
+    }
+}
