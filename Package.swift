@@ -85,7 +85,7 @@ let package = Package(
             path: "Tests/BudgetTestSupport"
         ),
         .testTarget(name: "BudgetCoreTests", dependencies: ["BudgetCore"]),
-        .testTarget(name: "LocalPostgresTests", dependencies: ["LocalPostgres"]),
+        .testTarget(name: "LocalPostgresTests", dependencies: ["LocalPostgres", .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "BudgetStoreTests",
             dependencies: [

@@ -51,6 +51,8 @@ public func buildRouter(
     SettingsRoutes(store: store).register(on: registry)
     CostRoutes(store: store).register(on: registry)
     BilledCostRoutes(store: store, configuration: configuration).register(on: registry)
+    ConfigRoutes(store: store).register(on: registry)
+    DecisionRoutes(store: store, settings: configuration.decisions).register(on: registry)
     TokenRoutes(store: store).register(on: registry)
     AuditRoutes(store: store).register(on: registry)
     return (router, registry.routes)

@@ -1,3 +1,5 @@
+import BudgetStore
+
 /// How the HTTP service listens and which limits it enforces; every limit has a documented default.
 public struct ServerConfiguration: Sendable {
     public var host: String = "127.0.0.1"
@@ -19,6 +21,8 @@ public struct ServerConfiguration: Sendable {
     public var idleTimeoutSeconds: Int64 = 60
     /// Whether `/metrics` needs a token (any valid token) like the `/v1` routes.
     public var protectMetrics: Bool = false
+    /// How long unconfirmed reservations hold headroom.
+    public var decisions = DecisionSettings()
     /// The bootstrap admin token (`CHARTLY_ADMIN_TOKEN`); nil: only stored tokens authenticate.
     public var bootstrapAdminToken: String?
 

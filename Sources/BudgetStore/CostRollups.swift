@@ -31,8 +31,31 @@ struct CostRollups {
         }
     }
 
+    struct EnvironmentHourKey: Hashable, Comparable {
+        var environment: String
+        var hour: Timestamp
+
+        static func < (a: Self, b: Self) -> Bool { (a.environment, a.hour) < (b.environment, b.hour) }
+    }
+
+    struct EnvironmentHourValue {
+        var cost: Int64 = 0
+        var cpuCoreHours: Double = 0
+        var memoryGiBHours: Double = 0
+        var replicaHours: Double = 0
+    }
+
+    struct EnvironmentDayKey: Hashable, Comparable {
+        var environment: String
+        var day: Timestamp
+
+        static func < (a: Self, b: Self) -> Bool { (a.environment, a.day) < (b.environment, b.day) }
+    }
+
     private(set) var hourly: [HourKey: HourValue] = [:]
     private(set) var daily: [DayKey: Int64] = [:]
+    private(set) var environmentHourly: [EnvironmentHourKey: EnvironmentHourValue] = [:]
+    private(set) var environmentDaily: [EnvironmentDayKey: Int64] = [:]
 
     mutating func add(_ pieces: [CostPiece], of sample: UsageSample) {
         for piece in pieces {
@@ -45,10 +68,22 @@ struct CostRollups {
             hourly[hourKey] = value
             let dayKey = DayKey(environment: sample.environment, day: piece.hour.startOfDay, service: sample.service, version: version)
             daily[dayKey, default: 0] += piece.cost.nanos
+            var environmentHour = environmentHourly[EnvironmentHourKey(environment: sample.environment, hour: piece.hour)] ?? EnvironmentHourValue()
+            environmentHour.cost += piece.cost.nanos
+            switch piece.resource {
+            case .cpuCores: environmentHour.cpuCoreHours += piece.quantity
+            case .memoryGiB: environmentHour.memoryGiBHours += piece.quantity
+            case .replicas: environmentHour.replicaHours += piece.quantity
+            default: break
+            }
+            environmentHourly[EnvironmentHourKey(environment: sample.environment, hour: piece.hour)] = environmentHour
+            environmentDaily[EnvironmentDayKey(environment: sample.environment, day: piece.hour.startOfDay), default: 0] += piece.cost.nanos
         }
     }
 
     /// Hourly rows in lock order (every writer upserts in this order, so writers never deadlock).
     var sortedHourly: [(key: HourKey, value: HourValue)] { hourly.sorted { $0.key < $1.key } }
     var sortedDaily: [(key: DayKey, value: Int64)] { daily.sorted { $0.key < $1.key } }
+    var sortedEnvironmentHourly: [(key: EnvironmentHourKey, value: EnvironmentHourValue)] { environmentHourly.sorted { $0.key < $1.key } }
+    var sortedEnvironmentDaily: [(key: EnvironmentDayKey, value: Int64)] { environmentDaily.sorted { $0.key < $1.key } }
 }

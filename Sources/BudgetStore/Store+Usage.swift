@@ -46,7 +46,7 @@ extension BudgetStore {
         return IngestResult(accepted: inserted, duplicates: samples.count - inserted)
     }
 
-    /// Adds the batch's cost to the hourly and daily rollups, in lock order.
+    /// Adds the batch's cost to the hourly and daily rollups, in lock order: per service first, then per environment.
     private static func upsert(_ rollups: CostRollups, tenant: String, on connection: PostgresConnection, logger: Logger) async throws {
         let hourly = rollups.sortedHourly
         if !hourly.isEmpty {
@@ -85,66 +85,112 @@ extension BudgetStore {
                 logger: logger
             )
         }
+        let environmentHourly = rollups.sortedEnvironmentHourly
+        if !environmentHourly.isEmpty {
+            try await connection.query(
+                """
+                INSERT INTO cost_environment_hourly (tenant_id, environment, hour, cost_nanos, cpu_core_hours, memory_gib_hours, replica_hours)
+                SELECT \(tenant), e, h, c, cpu, mem, rep
+                FROM unnest(
+                    \(environmentHourly.map(\.key.environment))::text[], \(environmentHourly.map(\.key.hour))::timestamptz[],
+                    \(environmentHourly.map(\.value.cost))::int8[], \(environmentHourly.map(\.value.cpuCoreHours))::float8[],
+                    \(environmentHourly.map(\.value.memoryGiBHours))::float8[], \(environmentHourly.map(\.value.replicaHours))::float8[]
+                ) WITH ORDINALITY AS t(e, h, c, cpu, mem, rep, n)
+                ORDER BY n
+                ON CONFLICT (tenant_id, environment, hour) DO UPDATE
+                SET cost_nanos = cost_environment_hourly.cost_nanos + excluded.cost_nanos,
+                    cpu_core_hours = cost_environment_hourly.cpu_core_hours + excluded.cpu_core_hours,
+                    memory_gib_hours = cost_environment_hourly.memory_gib_hours + excluded.memory_gib_hours,
+                    replica_hours = cost_environment_hourly.replica_hours + excluded.replica_hours
+                """,
+                logger: logger
+            )
+        }
+        let environmentDaily = rollups.sortedEnvironmentDaily
+        if !environmentDaily.isEmpty {
+            try await connection.query(
+                """
+                INSERT INTO cost_environment_daily (tenant_id, environment, day, cost_nanos)
+                SELECT \(tenant), e, (d AT TIME ZONE 'UTC')::date, c
+                FROM unnest(\(environmentDaily.map(\.key.environment))::text[], \(environmentDaily.map(\.key.day))::timestamptz[], \(environmentDaily.map(\.value))::int8[])
+                    WITH ORDINALITY AS t(e, d, c, n)
+                ORDER BY n
+                ON CONFLICT (tenant_id, environment, day) DO UPDATE SET cost_nanos = cost_environment_daily.cost_nanos + excluded.cost_nanos
+                """,
+                logger: logger
+            )
+        }
     }
 
     /// Inserts the batch's new samples; returns the indexes (into `batch.unique`) of those already stored.
+    ///
+    /// The insert relies on the primary key alone (`ON CONFLICT DO NOTHING`), whose use no planner estimate can
+    /// change; only samples it skipped are read back and compared, so a changed value is a conflict.
     private static func insert(_ batch: UsageBatch, tenant: String, on connection: PostgresConnection, logger: Logger) async throws -> Set<Int> {
         let rows = try await connection.query(
             """
-            WITH input AS (
-                SELECT * FROM unnest(
-                    \(batch.environments)::text[], \(batch.services)::text[], \(batch.resources)::text[],
-                    \(batch.starts)::timestamptz[], \(batch.ends)::timestamptz[], \(batch.quantities)::float8[]
-                ) WITH ORDINALITY AS t(environment, service, resource, start_at, end_at, quantity, ord)
-            ),
-            existing AS (
-                SELECT i.ord, u.end_at, u.quantity
-                FROM input i
-                JOIN usage_samples u
-                  ON u.tenant_id = \(tenant) AND u.environment = i.environment AND u.service = i.service
-                 AND u.resource = i.resource AND u.start_at = i.start_at
-            ),
-            inserted AS (
-                INSERT INTO usage_samples (tenant_id, environment, service, resource, start_at, end_at, quantity)
-                SELECT \(tenant), i.environment, i.service, i.resource, i.start_at, i.end_at, i.quantity
-                FROM input i
-                WHERE NOT EXISTS (SELECT 1 FROM existing e WHERE e.ord = i.ord)
-                ORDER BY i.ord
-                ON CONFLICT DO NOTHING
-                RETURNING 1
-            )
-            SELECT (SELECT count(*) FROM inserted),
-                   coalesce(array_agg(ord ORDER BY ord), '{}'),
-                   coalesce(array_agg(end_at ORDER BY ord), '{}'),
-                   coalesce(array_agg(quantity ORDER BY ord), '{}')
-            FROM existing
+            INSERT INTO usage_samples (tenant_id, environment, service, resource, start_at, end_at, quantity)
+            SELECT \(tenant), e, s, r, st, en, q FROM unnest(
+                \(batch.environments)::text[], \(batch.services)::text[], \(batch.resources)::text[],
+                \(batch.starts)::timestamptz[], \(batch.ends)::timestamptz[], \(batch.quantities)::float8[]
+            ) AS t(e, s, r, st, en, q)
+            ON CONFLICT DO NOTHING
+            RETURNING environment, service, resource, start_at
             """,
             logger: logger
         )
-        var existing: Set<Int> = []
-        for try await (count, ordinals, ends, quantities) in rows.decode((Int, [Int], [Timestamp], [Double]).self) {
-            for (position, ordinal) in ordinals.enumerated() {
-                let index = ordinal - 1
-                existing.insert(index)
-                let sample = batch.unique[index]
-                if sample.end != ends[position] || sample.quantity != quantities[position] {
-                    throw StoreError(
-                        .conflict,
-                        code: "sample_conflict",
-                        message: "sample \(sample.identity.description) is already stored with "
-                            + "end \(ends[position].rfc3339) and quantity \(quantities[position]); "
-                            + "a sample's values cannot change once accepted",
-                        field: batch.paths[index]
-                    )
-                }
-            }
-            // Rows a concurrent request committed after our snapshot were skipped by ON CONFLICT:
-            // run again so they are compared like any other stored sample.
-            if count != batch.unique.count - ordinals.count {
-                throw RetryTransaction(reason: "a concurrent ingest stored some of the same samples")
+        var inserted = 0
+        var insertedIdentities: Set<UsageIdentity> = []
+        insertedIdentities.reserveCapacity(batch.unique.count)
+        for try await (environment, service, resource, start) in rows.decode((String, String, String, Timestamp).self) {
+            inserted += 1
+            if let resource = Resource(rawValue: resource) {
+                insertedIdentities.insert(UsageIdentity(environment: environment, service: service, resource: resource, start: start))
             }
         }
-        return existing
+        guard inserted < batch.unique.count else { return [] }
+        let skipped = batch.unique.indices.filter { !insertedIdentities.contains(batch.unique[$0].identity) }
+        try await compareStored(skipped, of: batch, tenant: tenant, on: connection, logger: logger)
+        return Set(skipped)
+    }
+
+    /// Reads back stored samples with the identities of `indexes` and refuses any whose values differ.
+    private static func compareStored(_ indexes: [Int], of batch: UsageBatch, tenant: String, on connection: PostgresConnection, logger: Logger) async throws {
+        let samples = indexes.map { batch.unique[$0] }
+        // Primary-key probes, even while a fresh partition's statistics still say it is empty.
+        try await connection.query("SET LOCAL enable_seqscan = off", logger: logger)
+        let rows = try await connection.query(
+            """
+            SELECT k.n, u.end_at, u.quantity
+            FROM unnest(\(samples.map(\.environment))::text[], \(samples.map(\.service))::text[], \(samples.map(\.resource.rawValue))::text[],
+                        \(samples.map(\.start))::timestamptz[]) WITH ORDINALITY AS k(e, s, r, st, n)
+            CROSS JOIN LATERAL (
+                SELECT end_at, quantity FROM usage_samples
+                WHERE tenant_id = \(tenant) AND environment = k.e AND service = k.s AND resource = k.r AND start_at = k.st
+            ) AS u
+            """,
+            logger: logger
+        )
+        var found = 0
+        for try await (ordinal, end, quantity) in rows.decode((Int, Timestamp, Double).self) {
+            found += 1
+            let index = indexes[ordinal - 1]
+            let sample = batch.unique[index]
+            if sample.end != end || sample.quantity != quantity {
+                throw StoreError(
+                    .conflict,
+                    code: "sample_conflict",
+                    message: "sample \(sample.identity.description) is already stored with "
+                        + "end \(end.rfc3339) and quantity \(quantity); a sample's values cannot change once accepted",
+                    field: batch.paths[index]
+                )
+            }
+        }
+        try await connection.query("SET LOCAL enable_seqscan = on", logger: logger)
+        // A skipped sample that cannot be read back was deleted concurrently (retention): run again.
+        if found != indexes.count {
+            throw RetryTransaction(reason: "samples skipped as duplicates are no longer stored")
+        }
     }
 }
 

@@ -7,7 +7,8 @@ import PostgresNIO
 /// Fresh, migrated databases for tests, all on one PostgreSQL server per test process.
 ///
 /// Without `DATABASE_URL` the server is a throwaway cluster started on first use and stopped
-/// (and deleted) when the process ends, even when it crashes. Each database is copied from a
+/// (and deleted) when the process ends — by LocalPostgres' exit hook, or its watchdog when the
+/// process crashes or is killed. Each database is copied from a
 /// migrated template (`CREATE DATABASE … TEMPLATE`), which takes milliseconds, so suites stay parallel.
 public enum TestDatabase {
     /// A new empty database with the whole schema applied.
@@ -78,8 +79,6 @@ actor TestServer {
             let info = try await cluster.start()
             self.cluster = cluster
             url = DatabaseURL(host: info.host, port: info.port, username: info.username, password: info.password, database: info.database)
-            atexit { TestServer.stopAtExit() }
-            TestServer.registerForExit(cluster)
         }
         let admin = PostgresClient(configuration: url.clientConfiguration(maximumConnections: 4), backgroundLogger: logger)
         Task.detached { await admin.run() }
@@ -122,22 +121,5 @@ actor TestServer {
         for name in stale {
             _ = try? await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \"\(name)\" WITH (FORCE)"))
         }
-    }
-
-    // The throwaway cluster is stopped at exit; if the process dies harder, LocalPostgres' watchdog does it.
-    nonisolated(unsafe) private static var exitCluster: LocalPostgresCluster?
-
-    private static func registerForExit(_ cluster: LocalPostgresCluster) {
-        exitCluster = cluster
-    }
-
-    private static func stopAtExit() {
-        guard let cluster = exitCluster else { return }
-        let done = DispatchSemaphore(value: 0)
-        Task.detached {
-            try? await cluster.stop()
-            done.signal()
-        }
-        _ = done.wait(timeout: .now() + 20)
     }
 }

@@ -110,7 +110,7 @@ extension DecisionEngine {
     }
 
     /// A number as people read it: integers without a decimal point.
-    static func number(_ value: Double) -> String {
+    public static func number(_ value: Double) -> String {
         if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
         return String(value)
     }
