@@ -1,0 +1,194 @@
+import BudgetCore
+import BudgetStore
+import BudgetTestSupport
+import Foundation
+import PostgresNIO
+import Testing
+
+/// A tenant with prices, a policy and a cap, at a fixed clock: 2026-11-16T00:30:00Z.
+enum DecisionSetup {
+    static let actor = Principal(id: "test", name: "test", scopes: [.admin])
+    static let now = Timestamp(rfc3339: "2026-11-16T00:30:00Z")!
+
+    /// cpu 0.05 per core-hour: one replica of 2 cores costs 0.10 per hour.
+    static func prepare(_ store: BudgetStore, hourlyCap: String? = "10.00", periodCap: String? = nil, policy: ScalingPolicy? = nil) async throws {
+        _ = try await store.putRateCard(
+            tenant: "acme", effectiveFrom: Timestamp(rfc3339: "2026-01-01T00:00:00Z")!, currency: Currency("USD")!,
+            prices: [.cpuCores: Price(decimalString: "0.05")!], actor: actor
+        )
+        _ = try await store.putConfig(
+            tenant: "acme",
+            policy ?? ScalingPolicy(environment: "prod", service: "api", minimumReplicas: 1, maximumReplicas: 1000, scaleUp: .init(cooldownSeconds: 0)),
+            actor: actor
+        )
+        for service in ["web", "worker"] {
+            _ = try await store.putConfig(
+                tenant: "acme",
+                ScalingPolicy(environment: "prod", service: service, minimumReplicas: 1, maximumReplicas: 1000, scaleUp: .init(cooldownSeconds: 0)),
+                actor: actor
+            )
+        }
+        _ = try await store.putConfig(
+            tenant: "acme",
+            Cap(name: "prod-cap", environment: "prod", periodSpend: periodCap.map { Money(decimalString: $0)! }, hourlyRunRate: hourlyCap.map { Money(decimalString: $0)! }),
+            actor: actor
+        )
+    }
+
+    static func request(_ id: String, service: String = "api", from current: Int = 2, to desired: Int) -> DecisionRequest {
+        DecisionRequest(
+            requestID: id, environment: "prod", service: service, currentReplicas: current, desiredReplicas: desired,
+            perReplica: ["cpu_cores": 2], signals: [Signal(name: "cpu_utilization", value: 0.9)]
+        )
+    }
+}
+
+@Suite("Decisions on PostgreSQL: reservations, idempotency, replay", .timeLimit(.minutes(2)))
+struct DecisionStoreTests {
+    typealias S = DecisionSetup
+
+    @Test("approved increments are reserved; the running total always equals the live reservations")
+    func reservations() async throws {
+        try await TestDatabase.withStore { store in
+            try await S.prepare(store)
+            // 10.00/h cap, 0.10 per replica: 100 replicas of headroom.
+            let first = try await store.decide(tenant: "acme", request: S.request("a", to: 42), now: S.now)
+            #expect(first.result.outcome == .allow)
+            #expect(first.result.reservedReplicas == 40)
+            let second = try await store.decide(tenant: "acme", request: S.request("b", service: "web", to: 82), now: S.now + .seconds(1))
+            #expect(second.result.outcome == .clamp)
+            #expect(second.result.allowedReplicas == 62)  // 60 left
+            #expect(second.result.reasons.map(\.code) == ["cap_hourly_run_rate"])
+            let third = try await store.decide(tenant: "acme", request: S.request("c", service: "worker", to: 3), now: S.now + .seconds(2))
+            #expect(third.result.outcome == .deny)
+            #expect(third.result.reasons.first?.message.hasPrefix("exceeded cap prod-cap: requested +0.10 USD/h, run rate 10.10 USD/h, limit 10.00 USD/h") == true)
+            let live = try await store.liveReservations(tenant: "acme", environment: "prod")
+            #expect(live.count == 2)
+            #expect(live.ratePerHour.decimalString == "10.00")
+            #expect(live.runningTotal == live.ratePerHour)
+        }
+    }
+
+    @Test("the same request_id returns the same decision and reserves nothing more; another body is a conflict")
+    func idempotency() async throws {
+        try await TestDatabase.withStore { store in
+            try await S.prepare(store)
+            let first = try await store.decide(tenant: "acme", request: S.request("same", to: 12), now: S.now)
+            let again = try await store.decide(tenant: "acme", request: S.request("same", to: 12), now: S.now + .seconds(30))
+            #expect(again.id == first.id)
+            #expect(again.repeated)
+            #expect(again.resultJSON == first.resultJSON)
+            #expect(try await store.liveReservations(tenant: "acme", environment: "prod").count == 1)
+            let error = await #expect(throws: StoreError.self) {
+                try await store.decide(tenant: "acme", request: S.request("same", to: 13), now: S.now)
+            }
+            #expect(error?.code == "request_id_reused")
+        }
+    }
+
+    @Test("an unconfirmed reservation lapses after its TTL; a confirmed one is held until the run rate includes it")
+    func reservationLifetime() async throws {
+        try await TestDatabase.withStore { store in
+            try await S.prepare(store)
+            let settings = DecisionSettings(reservationTTL: .minutes(15))
+            _ = try await store.decide(tenant: "acme", request: S.request("up-api", to: 12), now: S.now, settings: settings)
+            _ = try await store.decide(tenant: "acme", request: S.request("up-web", service: "web", to: 12), now: S.now, settings: settings)
+            // Five minutes later, web reports it runs 12 replicas: its reservation is confirmed.
+            _ = try await store.decide(tenant: "acme", request: S.request("web-check", service: "web", from: 12, to: 13), now: S.now + .minutes(5), settings: settings)
+            // Twenty minutes after the first decisions: api's unconfirmed reservation lapsed, and so did web-check's
+            // (made at +5 min, never confirmed); web's confirmed 1.00/h is still held.
+            let later = try await store.decide(tenant: "acme", request: S.request("later", service: "worker", to: 3), now: S.now + .minutes(20), settings: settings)
+            #expect(later.snapshot.environmentFigures.reservedPerHour.decimalString == "1.00")
+            // Once an hour that started after the reservation is complete, the run rate carries it: it ends.
+            let nextHours = try await store.decide(tenant: "acme", request: S.request("hours", service: "worker", from: 3, to: 4), now: S.now + .minutes(150), settings: settings)
+            #expect(nextHours.snapshot.environmentFigures.reservedPerHour == .zero)
+            #expect(try await store.liveReservations(tenant: "acme", environment: "prod").count == 1)  // "hours" itself
+        }
+    }
+
+    @Test("a released reservation frees its headroom at once; nothing is released twice")
+    func release() async throws {
+        try await TestDatabase.withStore { store in
+            try await S.prepare(store)
+            let full = try await store.decide(tenant: "acme", request: S.request("all", to: 102), now: S.now)
+            #expect(full.result.reservedReplicas == 100)
+            #expect(try await store.decide(tenant: "acme", request: S.request("none", service: "web", to: 3), now: S.now).result.outcome == .deny)
+            _ = try await store.releaseReservation(tenant: "acme", decisionID: full.id, now: S.now + .seconds(10))
+            #expect(try await store.decide(tenant: "acme", request: S.request("now", service: "web", to: 3), now: S.now + .seconds(11)).result.outcome == .allow)
+            let error = await #expect(throws: StoreError.self) { try await store.releaseReservation(tenant: "acme", decisionID: full.id, now: S.now) }
+            #expect(error?.code == "nothing_reserved")
+            await #expect(throws: StoreError.self) { try await store.releaseReservation(tenant: "other", decisionID: full.id, now: S.now) }
+        }
+    }
+
+    @Test("the period-spend cap uses spend so far, the run rate, reservations and the real hours left")
+    func periodCap() async throws {
+        try await TestDatabase.withStore { store in
+            // 2026-11-16T00:30: 359.5 hours left. 4 cores all of the previous hour: run rate 0.20/h, spend 0.20.
+            try await S.prepare(store, hourlyCap: nil, periodCap: "100.00")
+            _ = try await store.ingest(tenant: "acme", samples: [
+                UsageSample(environment: "prod", service: "api", resource: .cpuCores, quantity: 4,
+                            start: Timestamp(rfc3339: "2026-11-15T23:00:00Z")!, end: Timestamp(rfc3339: "2026-11-16T00:00:00Z")!),
+            ])
+            let decision = try await store.decide(tenant: "acme", request: S.request("p", to: 10), now: S.now)
+            // projected(n) = 0.20 + (0.20 + 0.10 n) × 359.5 = 72.10 + 35.95 n ≤ 100 → n = 0 … 0.776: none fits.
+            #expect(decision.snapshot.environmentFigures.spendSoFar.decimalString == "0.20")
+            #expect(decision.snapshot.environmentFigures.runRatePerHour.decimalString == "0.20")
+            #expect(decision.result.outcome == .deny)
+            #expect(decision.result.projectedPeriodSpend?.decimalString == "72.10")
+            #expect(decision.result.headroom?.decimalString == "27.90")
+            #expect(decision.result.reasons.first?.value == "359.70")  // 72.10 + 8 × 35.95
+        }
+    }
+
+    @Test("every stored decision replays to the same bytes")
+    func replay() async throws {
+        try await TestDatabase.withStore { store in
+            try await S.prepare(store, periodCap: "500.00")
+            var ids: [UUID] = []
+            for index in 0..<12 {
+                let request = index % 3 == 2
+                    ? S.request("down-\(index)", service: "web", from: 10, to: 5)
+                    : S.request("up-\(index)", service: index % 2 == 0 ? "api" : "web", from: 2 + index, to: 8 + index * 3)
+                ids.append(try await store.decide(tenant: "acme", request: request, now: S.now + .seconds(Int64(index))).id)
+            }
+            for id in ids {
+                let stored = try await store.decision(tenant: "acme", id: id)
+                let replay = try stored.replay()
+                #expect(replay.identical, "\(id)")
+            }
+        }
+    }
+
+    @Test("64 concurrent scale-ups from two store instances never spend the same headroom twice")
+    func concurrentReplicas() async throws {
+        let url = try await TestDatabase.make()
+        let first = BudgetStore(url: url, maximumConnections: 8, logger: TestDatabase.testLogger)
+        let second = BudgetStore(url: url, maximumConnections: 8, logger: TestDatabase.testLogger)
+        try await first.whileRunning {
+            try await second.whileRunning {
+                try await S.prepare(first)  // 10.00/h: 100 replicas of headroom
+                let increments = (0..<64).map { 1 + ($0 * 7) % 8 }  // 1…8, sum ≫ 100
+                let approved = try await withThrowingTaskGroup(of: Int.self) { group in
+                    for (index, increment) in increments.enumerated() {
+                        group.addTask {
+                            let store = index % 2 == 0 ? first : second
+                            let decision = try await store.decide(
+                                tenant: "acme", request: S.request("c-\(index)", service: ["api", "web", "worker"][index % 3], from: 2, to: 2 + increment),
+                                now: S.now
+                            )
+                            return decision.result.reservedReplicas
+                        }
+                    }
+                    return try await group.reduce(0, +)
+                }
+                let largest = increments.max()!
+                #expect(approved <= 100)
+                #expect(approved >= 100 - largest)
+                let live = try await first.liveReservations(tenant: "acme", environment: "prod")
+                #expect(live.runningTotal == live.ratePerHour)
+                #expect(live.ratePerHour.nanos == Int64(approved) * 100_000_000)
+            }
+        }
+    }
+}
