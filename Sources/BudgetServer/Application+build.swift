@@ -52,6 +52,7 @@ public func buildRouter(
     CostRoutes(store: store).register(on: registry)
     BilledCostRoutes(store: store, configuration: configuration).register(on: registry)
     ConfigRoutes(store: store).register(on: registry)
+    ApplyRoutes(store: store).register(on: registry)
     DecisionRoutes(store: store, settings: configuration.decisions).register(on: registry)
     TokenRoutes(store: store).register(on: registry)
     AuditRoutes(store: store).register(on: registry)

@@ -66,71 +66,80 @@ extension BudgetStore {
     ) async throws -> RateCardWrite {
         let logger = self.logger
         return try await transaction("put-rate-card") { connection in
-            try await connection.query(
-                "SELECT pg_advisory_xact_lock(\(Self.rateCardLockClass), hashtext(\(tenant)))", logger: logger
+            try await Self.putRateCard(
+                tenant: tenant, effectiveFrom: effectiveFrom, currency: currency, prices: prices, actor: actor, on: connection, logger: logger
             )
-            let history = try await Self.loadRateCards(tenant: tenant, on: connection, logger: logger)
-            if let existing = history.versions.first(where: { $0.effectiveFrom == effectiveFrom }) {
-                guard existing.prices == prices, existing.currency == currency else {
-                    throw StoreError(
-                        .conflict, code: "rate_card_conflict",
-                        message: "version \(existing.version) already takes effect at \(effectiveFrom.rfc3339) with other prices; choose another effective_from",
-                        field: "effective_from"
-                    )
-                }
-                return .unchanged(existing)
-            }
-            if let tenantCurrency = history.currency, tenantCurrency != currency {
-                throw StoreError(
-                    .conflict, code: "currency_mismatch",
-                    message: "tenant \(tenant) prices in \(tenantCurrency); every rate-card version uses one currency",
-                    field: "currency"
-                )
-            }
-            let priced = try await connection.query(
-                """
-                SELECT max(last_end) FROM cost_hourly
-                WHERE tenant_id = \(tenant) AND hour >= date_trunc('hour', \(effectiveFrom)::timestamptz) AND last_end > \(effectiveFrom)
-                """,
-                logger: logger
-            )
-            for try await latest in priced.decode(Timestamp?.self) {
-                if let latest {
-                    throw StoreError(
-                        .conflict, code: "would_reprice_history",
-                        message: "usage up to \(latest.rfc3339) is already priced; a new version must take effect after it (history is never re-priced)",
-                        field: "effective_from"
-                    )
-                }
-            }
-            let version = (history.versions.map(\.version).max() ?? 0) + 1
-            try await connection.query(
-                """
-                INSERT INTO rate_cards (tenant_id, version, effective_from, currency, created_by)
-                VALUES (\(tenant), \(version), \(effectiveFrom), \(currency.code), \(actor.id))
-                """,
-                logger: logger
-            )
-            let resources = prices.keys.sorted()
-            if !resources.isEmpty {
-                try await connection.query(
-                    """
-                    INSERT INTO rate_card_prices (tenant_id, version, resource, price_picos)
-                    SELECT \(tenant), \(version), r, p FROM unnest(\(resources.map(\.rawValue))::text[], \(resources.map { prices[$0]!.picos })::int8[]) AS t(r, p)
-                    """,
-                    logger: logger
-                )
-            }
-            let card = RateCard(version: version, effectiveFrom: effectiveFrom, currency: currency, prices: prices)
-            try await Self.appendAudit(
-                AuditRecord(
-                    tenant: tenant, actor: actor, action: "rate_card.create", targetKind: "rate_card", target: "v\(version)",
-                    before: try history.current.map { try Self.json(RateCardDocument($0)) }, after: try Self.json(RateCardDocument(card))
-                ),
-                on: connection, logger: logger
-            )
-            return .created(card)
         }
+    }
+
+    static func putRateCard(
+        tenant: String, effectiveFrom: Timestamp, currency: Currency, prices: [Resource: Price], actor: Principal,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws -> RateCardWrite {
+        try await connection.query(
+            "SELECT pg_advisory_xact_lock(\(Self.rateCardLockClass), hashtext(\(tenant)))", logger: logger
+        )
+        let history = try await Self.loadRateCards(tenant: tenant, on: connection, logger: logger)
+        if let existing = history.versions.first(where: { $0.effectiveFrom == effectiveFrom }) {
+            guard existing.prices == prices, existing.currency == currency else {
+                throw StoreError(
+                    .conflict, code: "rate_card_conflict",
+                    message: "version \(existing.version) already takes effect at \(effectiveFrom.rfc3339) with other prices; choose another effective_from",
+                    field: "effective_from"
+                )
+            }
+            return .unchanged(existing)
+        }
+        if let tenantCurrency = history.currency, tenantCurrency != currency {
+            throw StoreError(
+                .conflict, code: "currency_mismatch",
+                message: "tenant \(tenant) prices in \(tenantCurrency); every rate-card version uses one currency",
+                field: "currency"
+            )
+        }
+        let priced = try await connection.query(
+            """
+            SELECT max(last_end) FROM cost_hourly
+            WHERE tenant_id = \(tenant) AND hour >= date_trunc('hour', \(effectiveFrom)::timestamptz) AND last_end > \(effectiveFrom)
+            """,
+            logger: logger
+        )
+        for try await latest in priced.decode(Timestamp?.self) {
+            if let latest {
+                throw StoreError(
+                    .conflict, code: "would_reprice_history",
+                    message: "usage up to \(latest.rfc3339) is already priced; a new version must take effect after it (history is never re-priced)",
+                    field: "effective_from"
+                )
+            }
+        }
+        let version = (history.versions.map(\.version).max() ?? 0) + 1
+        try await connection.query(
+            """
+            INSERT INTO rate_cards (tenant_id, version, effective_from, currency, created_by)
+            VALUES (\(tenant), \(version), \(effectiveFrom), \(currency.code), \(actor.id))
+            """,
+            logger: logger
+        )
+        let resources = prices.keys.sorted()
+        if !resources.isEmpty {
+            try await connection.query(
+                """
+                INSERT INTO rate_card_prices (tenant_id, version, resource, price_picos)
+                SELECT \(tenant), \(version), r, p FROM unnest(\(resources.map(\.rawValue))::text[], \(resources.map { prices[$0]!.picos })::int8[]) AS t(r, p)
+                """,
+                logger: logger
+            )
+        }
+        let card = RateCard(version: version, effectiveFrom: effectiveFrom, currency: currency, prices: prices)
+        try await Self.appendAudit(
+            AuditRecord(
+                tenant: tenant, actor: actor, action: "rate_card.create", targetKind: "rate_card", target: "v\(version)",
+                before: try history.current.map { try Self.json(RateCardDocument($0)) }, after: try Self.json(RateCardDocument(card))
+            ),
+            on: connection, logger: logger
+        )
+        return .created(card)
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BudgetCore
 import BudgetServer
 import BudgetStore
 import Foundation
@@ -18,6 +19,12 @@ struct Serve: AsyncParsableCommand {
     var port: Int = 8080
 
     @OptionGroup var limits: LimitOptions
+
+    @Option(help: "Directory of YAML configuration applied at start (default: Budgets/ when it exists). Objects are created or updated, never deleted.")
+    var budgets: String?
+
+    @Option(help: "Minutes an unconfirmed reservation holds headroom.")
+    var reservationTTLMinutes: Int = 15
 
     /// `CHARTLY_ADMIN_TOKEN`; on the embedded default without it, one generated once and kept under the data directory.
     func bootstrapAdminToken(embedded: Bool, logger: Logger) throws -> String? {
@@ -42,12 +49,24 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let logger = makeLogger("chartly.serve")
+        // Read Budgets/ before anything starts: a broken file stops start-up with its file, line and field.
+        let budgetsDirectory = budgets ?? (FileManager.default.fileExists(atPath: "Budgets") ? "Budgets" : nil)
+        var desired: DesiredConfiguration?
+        if let budgetsDirectory {
+            do {
+                desired = try BudgetFiles.load(directory: budgetsDirectory).desired
+            } catch let error as BudgetFiles.FileError {
+                throw ClientFailure("\(error)")
+            }
+        }
+        let desiredBudgets = desired
         try await database.withDatabase(logger: logger) { url, embedded in
             if embedded { logger.info("using the embedded PostgreSQL", metadata: ["url": "\(url)"]) }
             let store = BudgetStore(url: url, maximumConnections: 40, logger: logger)
             let migrator = try Migrator(store: store)
             var configuration = limits.apply(to: ServerConfiguration(host: host, port: port))
             configuration.bootstrapAdminToken = try bootstrapAdminToken(embedded: embedded, logger: logger)
+            configuration.decisions = DecisionSettings(reservationTTL: .minutes(Int64(reservationTTLMinutes)))
             var app = buildApplication(
                 configuration: configuration,
                 store: store,
@@ -57,6 +76,12 @@ struct Serve: AsyncParsableCommand {
             app.beforeServerStarts {
                 let applied = try await migrator.migrate()
                 if !applied.isEmpty { logger.info("migrated", metadata: ["applied": "\(applied.joined(separator: ", "))"]) }
+                if let desired = desiredBudgets, let budgetsDirectory {
+                    let actor = Principal(id: "budgets-dir", name: "serve --budgets \(budgetsDirectory)", scopes: [.admin])
+                    let plan = try await store.apply(desired, actor: actor, dryRun: false, prune: false, now: Timestamp.now())
+                    let changed = plan.filter { $0.action != .unchanged }
+                    logger.info("applied \(budgetsDirectory)", metadata: ["changed": "\(changed.count)", "unchanged": "\(plan.count - changed.count)"])
+                }
             }
             try await app.runService()
         }
