@@ -108,7 +108,7 @@ extension BudgetStore {
             if let latest {
                 throw StoreError(
                     .conflict, code: "would_reprice_history",
-                    message: "usage up to \(latest.rfc3339) is already priced; a new version must take effect after it (history is never re-priced)",
+                    message: "usage up to \(latest.rfc3339) is already recorded (priced, or reported as unpriced); a new version must take effect after it: history is never re-priced",
                     field: "effective_from"
                 )
             }

@@ -7,6 +7,7 @@ import HummingbirdTesting
 import NIOCore
 import PostgresNIO
 import Testing
+import HTTPTypes
 
 @Suite("Tenant isolation across the whole route table", .timeLimit(.minutes(3)))
 struct TenantIsolationTests {
@@ -40,10 +41,10 @@ struct TenantIsolationTests {
         let app = try await TestApp.fresh()
         let routes = app.routes
         try await app.test { client, store in
-            // Give tenant b some data of every kind the API can hold so far.
+            // Give tenant b data of every kind the API holds.
+            try await TenantFixtures.seed(tenant: "b", client: client)
             let ingest = try await client.postJSON("/v1/tenants/b/usage", #"{"samples":[\#(sampleJSON())]}"#)
             #expect(ingest.status == .ok)
-            try await TenantFixtures.seed(tenant: "b", client: client)
 
             let tokenA = try await client.createToken(name: "tenant-a", scopes: ["a:read", "a:ingest", "a:decide", "a:manage"])
             let before = try await Self.fingerprint(of: "b", store: store)
@@ -85,10 +86,28 @@ enum TenantFixtures {
         case "GET", "DELETE": return nil
         default:
             if route.path.hasSuffix("/usage") { return #"{"samples":[\#(sampleJSON(minute: 9))]}"# }
+            if route.path == "/v1/apply" {
+                return #"{"documents":[{"kind":"Budget","metadata":{"tenant":"b","environment":"prod","name":"x"},"spec":{"amount":"1.00"}}]}"#
+            }
             return "{}"
         }
     }
 
-    /// Creates the tenant's other objects through the API as they exist (rate cards, caps, budgets, …).
-    static func seed(tenant: String, client: some TestClientProtocol) async throws {}
+    /// Creates the tenant's other objects through the API: rate card, cap, budget, policy, alert route, a decision.
+    static func seed(tenant: String, client: some TestClientProtocol) async throws {
+        let writes: [(HTTPRequest.Method, String, String)] = [
+            (.put, "/v1/tenants/\(tenant)/rate-card", #"{"currency":"USD","effective_from":"2020-01-01T00:00:00Z","prices":{"cpu_cores":"0.05"}}"#),
+            (.put, "/v1/tenants/\(tenant)/environments/prod/cap", #"{"period_spend":"100.00"}"#),
+            (.put, "/v1/tenants/\(tenant)/environments/prod/services/api/cap", #"{"hourly_run_rate":"5.00"}"#),
+            (.put, "/v1/tenants/\(tenant)/budgets/main", #"{"environment":"prod","amount":"50.00"}"#),
+            (.put, "/v1/tenants/\(tenant)/environments/prod/services/api/policy", #"{"min_replicas":1,"max_replicas":10}"#),
+            (.put, "/v1/tenants/\(tenant)/alert-routes/main", #"{"url":"https://example.com/hook"}"#),
+            (.put, "/v1/tenants/\(tenant)/settings", #"{"period":"month","period_start_day":1}"#),
+            (.post, "/v1/tenants/\(tenant)/decisions", #"{"request_id":"seed","environment":"prod","service":"api","current_replicas":1,"desired_replicas":2,"per_replica":{"cpu_cores":1},"signals":[{"name":"cpu_utilization","value":0.9}]}"#),
+        ]
+        for (method, path, body) in writes {
+            let response = try await client.send(method, path, body: body)
+            guard response.status.code < 300 else { throw TestFailure("seeding \(path): \(response.status) \(response.text)") }
+        }
+    }
 }

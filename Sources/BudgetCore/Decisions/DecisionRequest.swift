@@ -32,6 +32,17 @@ public struct DecisionRequest: Sendable, Hashable, Codable {
         case perReplica = "per_replica"
     }
 
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        requestID = try container.decode(String.self, forKey: .requestID)
+        environment = try container.decode(String.self, forKey: .environment)
+        service = try container.decode(String.self, forKey: .service)
+        currentReplicas = try container.decode(Int.self, forKey: .currentReplicas)
+        desiredReplicas = try container.decode(Int.self, forKey: .desiredReplicas)
+        perReplica = try container.decodeIfPresent([String: Double].self, forKey: .perReplica) ?? [:]
+        signals = try container.decodeIfPresent([Signal].self, forKey: .signals) ?? []
+    }
+
     /// The resources of one replica as typed values (unknown names were refused by validation).
     public var perReplicaResources: [Resource: Double] {
         var resources: [Resource: Double] = [:]
