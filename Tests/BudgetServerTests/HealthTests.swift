@@ -31,7 +31,7 @@ struct HealthTests {
     func databaseOutage() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chartly-outage-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let port = try freePort()
+        let port = try freeStablePort()
         let cluster = LocalPostgresCluster(
             configuration: LocalPostgresConfiguration(dataDirectory: directory + "/postgres", ephemeral: false, port: port),
             logger: TestDatabase.testLogger

@@ -60,7 +60,13 @@ public final class ServeProcess: @unchecked Sendable {
         logPath = FileManager.default.temporaryDirectory.appendingPathComponent("chartly-serve-\(UUID().uuidString).log").path
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        process = ChartlyBinary.makeProcess(["serve", "--port", "\(port)"] + arguments, environment: environment, workingDirectory: workingDirectory)
+        // A fresh working directory by default, so the repository's own Budgets/ is not applied.
+        let directory = workingDirectory ?? {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("chartly-serve-\(UUID().uuidString)").path
+            try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            return path
+        }()
+        process = ChartlyBinary.makeProcess(["serve", "--port", "\(port)"] + arguments, environment: environment, workingDirectory: directory)
         process.standardOutput = log
         process.standardError = log
         try process.run()
