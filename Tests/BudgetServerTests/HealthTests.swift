@@ -27,7 +27,7 @@ struct HealthTests {
         }
     }
 
-    @Test("with the database down, ingest is 503 with Retry-After; when it returns, ingest works without a restart")
+    @Test("with the database down, ingest and decisions are 503 with Retry-After; when it returns, ingest works without a restart")
     func databaseOutage() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chartly-outage-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -53,6 +53,13 @@ struct HealthTests {
                 #expect(during.headers[.retryAfter] != nil)
                 #expect(during.json?.error.code == "database_unavailable")
                 #expect(try await client.execute(uri: "/ready", method: .get).status == .serviceUnavailable)
+                // Decisions fail the same way: callers treat a 503 as deny for scale-ups.
+                let decision = try await client.send(
+                    .post, "/v1/tenants/acme/decisions",
+                    body: #"{"request_id":"down","environment":"prod","service":"api","current_replicas":1,"desired_replicas":2}"#
+                )
+                #expect(decision.status == .serviceUnavailable)
+                #expect(decision.headers[.retryAfter] != nil)
 
                 _ = try await cluster.start()
                 var after = try await client.postJSON("/v1/tenants/acme/usage", #"{"samples":[\#(sampleJSON(minute: 1))]}"#)

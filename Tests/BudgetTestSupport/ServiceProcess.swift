@@ -109,5 +109,5 @@ public final class ServeProcess: @unchecked Sendable {
 
 public struct ServeProcessError: Error, CustomStringConvertible {
     public var description: String
-    init(_ description: String) { self.description = description }
+    public init(_ description: String) { self.description = description }
 }
