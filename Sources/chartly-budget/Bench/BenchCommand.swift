@@ -27,8 +27,11 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Days of per-minute usage in the read benchmark.")
     var readDays: Int = 30
 
-    @Option(help: "Which parts to run (ingest, read); default all.")
+    @Option(help: "Which parts to run (ingest, read, decide); default all.")
     var only: [String] = []
+
+    @Option(help: "Seconds per decision measurement.")
+    var decisionSeconds: Double = 3
 
     func run() async throws {
         var quietLogger = makeLogger("chartly.bench")
@@ -36,7 +39,8 @@ struct Bench: AsyncParsableCommand {
         let logger = quietLogger
         let samples = self.samples, batchSize = self.batchSize, clients = self.clients
         let readServices = self.readServices, readDays = self.readDays
-        let parts = Set(only.isEmpty ? ["ingest", "read"] : only)
+        let parts = Set(only.isEmpty ? ["ingest", "read", "decide"] : only)
+        let decisionSeconds = self.decisionSeconds
         print("chartly-budget bench — \(Machine.describe())")
         try await BenchEnvironment.with(databaseURL: databaseURL, logger: logger) { environment in
             if parts.contains("ingest") {
@@ -46,6 +50,22 @@ struct Bench: AsyncParsableCommand {
                 print("  HTTP  POST /usage   \(Format.rate(ingest.httpRate)) samples/s  (\(Format.seconds(ingest.httpSeconds)))")
                 print("  raw   COPY          \(Format.rate(ingest.copyRate)) samples/s  (\(Format.seconds(ingest.copySeconds)))")
                 print("  ratio HTTP / COPY   \(String(format: "%.2f", ingest.ratio))")
+            }
+            if parts.contains("decide") {
+                print("")
+                print("decisions: POST /decisions (scale-up, allowed and reserved) vs the raw SQL of the same locking transaction")
+                let figures = try await DecisionBenchmark(clientCounts: [1, 8, 32], seconds: decisionSeconds, environments: 64).run(in: environment, logger: logger)
+                print("  layout  clients  path       decisions/s        p50        p99   ratio (service / raw)")
+                for pair in stride(from: 0, to: figures.count, by: 2) {
+                    let service = figures[pair]
+                    let raw = figures[pair + 1]
+                    for figure in [service, raw] {
+                        let ratio = figure.path == "service" ? String(format: "%.2f", service.rate / raw.rate) : ""
+                        print("  \(figure.layout.padding(toLength: 6, withPad: " ", startingAt: 0))  \(String(format: "%7d", figure.clients))  "
+                            + "\(figure.path.padding(toLength: 9, withPad: " ", startingAt: 0))  \(String(format: "%11.0f", figure.rate))  "
+                            + "\(Format.millis(figure.p50)) \(Format.millis(figure.p99))   \(ratio)")
+                    }
+                }
             }
             if parts.contains("read") {
                 print("")
