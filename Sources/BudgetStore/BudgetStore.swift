@@ -42,14 +42,14 @@ public final class BudgetStore: Sendable, Service {
         while true {
             do {
                 return try await withConnection { connection in
-                    try await connection.query("BEGIN", logger: logger)
+                    try await connection.perform("BEGIN", logger: logger)
                     do {
                         let result = try await body(connection)
-                        try await connection.query("COMMIT", logger: logger)
+                        try await connection.perform("COMMIT", logger: logger)
                         return result
                     } catch {
                         // A broken connection rolls back by itself; ignore a failed ROLLBACK.
-                        _ = try? await connection.query("ROLLBACK", logger: logger)
+                        _ = try? await connection.perform("ROLLBACK", logger: logger)
                         throw error
                     }
                 }

@@ -84,6 +84,7 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         // Bounds every query so a stuck one cannot hold a request (and a connection) forever.
         configuration.options.additionalStartupParameters = [
             ("application_name", "chartly-budget"),
+            ("timezone", "UTC"),
             ("statement_timeout", "\(statementTimeoutSeconds)s"),
         ]
         return configuration

@@ -35,15 +35,15 @@ public struct Migrator: Sendable {
         let logger = store.logger
         return try await store.withConnection { connection in
             // Migrations may rewrite large tables: no statement timeout here.
-            try await connection.query("SET statement_timeout = 0", logger: logger)
-            try await connection.query("SELECT pg_advisory_lock(\(Self.advisoryLockKey))", logger: logger)
+            try await connection.perform("SET statement_timeout = 0", logger: logger)
+            try await connection.perform("SELECT pg_advisory_lock(\(Self.advisoryLockKey))", logger: logger)
             do {
                 let applied = try await Self.apply(migrations, on: connection, logger: logger)
-                try await connection.query("SELECT pg_advisory_unlock(\(Self.advisoryLockKey))", logger: logger)
-                try await connection.query("RESET statement_timeout", logger: logger)
+                try await connection.perform("SELECT pg_advisory_unlock(\(Self.advisoryLockKey))", logger: logger)
+                try await connection.perform("RESET statement_timeout", logger: logger)
                 return applied
             } catch {
-                _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.advisoryLockKey))", logger: logger)
+                _ = try? await connection.perform("SELECT pg_advisory_unlock(\(Self.advisoryLockKey))", logger: logger)
                 throw error
             }
         }
@@ -55,7 +55,7 @@ public struct Migrator: Sendable {
         logger: Logger
     ) async throws -> [String] {
         // The one table without tenant_id: the ledger of the schema itself (a Citus reference table).
-        try await connection.query(
+        try await connection.perform(
             """
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version    integer PRIMARY KEY,
@@ -86,21 +86,21 @@ public struct Migrator: Sendable {
             }
             logger.info("applying migration", metadata: ["file": "\(migration.name)"])
             do {
-                try await connection.query("BEGIN", logger: logger)
+                try await connection.perform("BEGIN", logger: logger)
                 for statement in SQLStatements.split(migration.sql) {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    try await connection.perform(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
-                try await connection.query(
+                try await connection.perform(
                     """
                     INSERT INTO schema_migrations (version, name, checksum)
                     VALUES (\(migration.version), \(migration.name), \(checksum))
                     """,
                     logger: logger
                 )
-                try await connection.query("COMMIT", logger: logger)
+                try await connection.perform("COMMIT", logger: logger)
                 applied.append(migration.name)
             } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
+                _ = try? await connection.perform("ROLLBACK", logger: logger)
                 if let error = error as? PSQLError, error.isConnectionFailure {
                     throw StoreError.unavailable(error.code.description)
                 }

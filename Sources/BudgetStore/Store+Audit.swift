@@ -45,7 +45,7 @@ struct AuditRecord: Sendable {
 
 extension BudgetStore {
     static func appendAudit(_ record: AuditRecord, on connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query(
+        try await connection.perform(
             """
             INSERT INTO audit_log (tenant_id, actor_id, actor_name, action, target_kind, target, before, after)
             VALUES (\(record.tenant), \(record.actor.id), \(record.actor.name), \(record.action), \(record.targetKind),

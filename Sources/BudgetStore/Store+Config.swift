@@ -44,7 +44,7 @@ extension BudgetStore {
             VALUES (\(placeholders.joined(separator: ", ")), $\(columns.count + 1)::jsonb, $\(columns.count + 2), now())
             ON CONFLICT (\(keyNames)) DO UPDATE SET \(updates), updated_at = now()
             """
-        try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+        try await connection.perform(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
         try await appendAudit(
             AuditRecord(
                 tenant: tenant, actor: actor, action: "\(Object.kind.auditName).\(existing == nil ? "create" : "update")",

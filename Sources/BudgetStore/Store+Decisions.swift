@@ -36,105 +36,127 @@ extension BudgetStore {
     public func decide(tenant: String, request: DecisionRequest, now: Timestamp, settings: DecisionSettings = .init()) async throws -> StoredDecision {
         let requestJSON = try ConfigJSON.encode(request)
         let logger = self.logger
-        return try await transaction("decide") { connection in
-            if let existing = try await Self.storedDecision(tenant: tenant, requestID: request.requestID, on: connection, logger: logger) {
-                guard existing.requestJSON == requestJSON else {
-                    throw StoreError(
-                        .conflict, code: "request_id_reused",
-                        message: "request_id \(request.requestID) was already used for another request (decision \(existing.id.uuidString.lowercased()))",
-                        field: "request_id"
+        do {
+            return try await transaction("decide") { connection in
+                let scaleUp = request.desiredReplicas > request.currentReplicas
+                let runRateHour = Forecast.latestCompleteHour(at: now)
+                var reserved = DecisionSnapshot.Figures()
+                if scaleUp {
+                    reserved = try await Self.lockEnvironment(
+                        tenant: tenant, request: request, now: now, runRateHour: runRateHour, on: connection, logger: logger
                     )
                 }
-                var repeated = existing
-                repeated.repeated = true
-                return repeated
+                let snapshot = try await Self.snapshot(
+                    tenant: tenant, request: request, now: now, runRateHour: runRateHour, reserved: reserved, on: connection, logger: logger
+                )
+                let result = DecisionEngine.evaluate(request, snapshot)
+                let decision = StoredDecision(
+                    id: UUID(), tenant: tenant, request: request, snapshot: snapshot, result: result, requestJSON: requestJSON,
+                    snapshotJSON: try ConfigJSON.encode(snapshot), resultJSON: try ConfigJSON.encode(result), repeated: false
+                )
+                do {
+                    try await Self.record(decision, settings: settings, on: connection, logger: logger)
+                } catch let error as PSQLError where error.sqlState == "23505" {
+                    throw RequestIDTaken()
+                }
+                return decision
             }
-            let scaleUp = request.desiredReplicas > request.currentReplicas
-            let runRateHour = Forecast.latestCompleteHour(at: now)
-            var reserved = DecisionSnapshot.Figures()
-            if scaleUp {
-                reserved = try await Self.lockEnvironment(
-                    tenant: tenant, request: request, now: now, runRateHour: runRateHour, on: connection, logger: logger
+        } catch is RequestIDTaken {
+            // The request_id is known (perhaps committed a moment ago by another replica): answer that decision.
+            let existing = try await withConnection { connection in
+                try await Self.storedDecision(tenant: tenant, requestID: request.requestID, on: connection, logger: logger)
+            }
+            guard let existing else { throw StoreError(.internalError, code: "internal_error", message: "request_id vanished") }
+            guard existing.requestJSON == requestJSON else {
+                throw StoreError(
+                    .conflict, code: "request_id_reused",
+                    message: "request_id \(request.requestID) was already used for another request (decision \(existing.id.uuidString.lowercased()))",
+                    field: "request_id"
                 )
             }
-            let snapshot = try await Self.snapshot(
-                tenant: tenant, request: request, now: now, runRateHour: runRateHour, reserved: reserved, on: connection, logger: logger
-            )
-            let result = DecisionEngine.evaluate(request, snapshot)
-            let decision = StoredDecision(
-                id: UUID(), tenant: tenant, request: request, snapshot: snapshot, result: result, requestJSON: requestJSON,
-                snapshotJSON: try ConfigJSON.encode(snapshot), resultJSON: try ConfigJSON.encode(result), repeated: false
-            )
-            do {
-                try await Self.insert(decision, on: connection, logger: logger)
-            } catch let error as PSQLError where error.sqlState == "23505" {
-                // The same request_id committed concurrently: run again to return that decision.
-                throw RetryTransaction(reason: "concurrent decision with the same request_id")
-            }
-            if result.reservedReplicas > 0 {
-                try await Self.reserve(decision, settings: settings, on: connection, logger: logger)
-            }
-            return decision
+            var repeated = existing
+            repeated.repeated = true
+            return repeated
         }
     }
 
+    /// A decision's `request_id` is already stored (idempotency is enforced by the unique key, not by a read first).
+    struct RequestIDTaken: Error {}
+
     /// Locks the environment's state row, ends lapsed reservations, confirms this service's, and returns
-    /// the running totals of what is still reserved.
+    /// the running totals of what is still reserved (one round trip: `chartly_lock_environment`).
     static func lockEnvironment(
         tenant: String, request: DecisionRequest, now: Timestamp, runRateHour: Timestamp,
         on connection: PostgresConnection, logger: Logger
     ) async throws -> DecisionSnapshot.Figures {
-        try await connection.query(
-            """
-            INSERT INTO environment_state (tenant_id, environment) VALUES (\(tenant), \(request.environment))
-            ON CONFLICT (tenant_id, environment) DO UPDATE SET tenant_id = excluded.tenant_id
-            """,
-            logger: logger
-        )
         let rows = try await connection.query(
             """
-            WITH ended AS (
-                UPDATE reservations
-                SET ended_at = \(now), end_reason = CASE WHEN created_at <= \(runRateHour) THEN 'in_run_rate' ELSE 'expired' END
-                WHERE tenant_id = \(tenant) AND environment = \(request.environment) AND ended_at IS NULL
-                  AND (created_at <= \(runRateHour) OR (NOT confirmed AND expires_at <= \(now)))
-                RETURNING rate_nanos, cpu_cores, memory_gib, replicas
-            ), confirmed AS (
-                UPDATE reservations SET confirmed = true
-                WHERE tenant_id = \(tenant) AND environment = \(request.environment) AND service = \(request.service)
-                  AND ended_at IS NULL AND NOT confirmed AND target_replicas <= \(request.currentReplicas)
-                  AND created_at > \(runRateHour) AND (expires_at > \(now))
-                RETURNING 1
-            )
-            UPDATE environment_state s
-            SET reserved_rate_nanos = s.reserved_rate_nanos - coalesce((SELECT sum(rate_nanos) FROM ended), 0),
-                reserved_cpu_cores = greatest(0, s.reserved_cpu_cores - coalesce((SELECT sum(cpu_cores) FROM ended), 0)),
-                reserved_memory_gib = greatest(0, s.reserved_memory_gib - coalesce((SELECT sum(memory_gib) FROM ended), 0)),
-                reserved_replicas = s.reserved_replicas - coalesce((SELECT sum(replicas) FROM ended), 0)::int
-            WHERE s.tenant_id = \(tenant) AND s.environment = \(request.environment)
-            RETURNING s.reserved_rate_nanos, s.reserved_cpu_cores, s.reserved_memory_gib, s.reserved_replicas, (SELECT count(*) FROM confirmed)
+            SELECT reserved_rate_nanos, reserved_cpu_cores, reserved_memory_gib, reserved_replicas
+            FROM chartly_lock_environment(\(tenant), \(request.environment), \(request.service), \(request.currentReplicas)::int, \(now), \(runRateHour))
             """,
             logger: logger
         )
-        for try await (rate, cpu, memory, replicas, _) in rows.decode((Int64, Double, Double, Int, Int).self) {
+        for try await (rate, cpu, memory, replicas) in rows.decode((Int64, Double, Double, Int).self) {
             return .init(reservedPerHour: Money(nanos: rate), cpuCores: cpu, memoryGiB: memory, replicas: Double(replicas))
         }
         return .init()
     }
 
-    /// Captures everything the decision depends on.
+    /// Captures everything the decision depends on. One query reads the configuration, the rate card, the
+    /// environment's figures and the service's recent scalings; service caps, enforcing budgets and the
+    /// scale-down safety window add a query each only when they exist.
     static func snapshot(
         tenant: String, request: DecisionRequest, now: Timestamp, runRateHour: Timestamp, reserved: DecisionSnapshot.Figures,
         on connection: PostgresConnection, logger: Logger
     ) async throws -> DecisionSnapshot {
-        let configuration = try await connection.query(
+        let rows = try await connection.query(
             """
+            WITH settings AS (
+                SELECT coalesce((SELECT period_kind FROM tenant_settings WHERE tenant_id = \(tenant)), 'month') AS kind,
+                       coalesce((SELECT period_start_day FROM tenant_settings WHERE tenant_id = \(tenant)), 1) AS start_day
+            ), period AS (
+                SELECT chartly_period_start(\(now), kind, start_day) AS start FROM settings
+            ), policy AS (
+                SELECT spec FROM scaling_policies WHERE tenant_id = \(tenant) AND environment = \(request.environment) AND service = \(request.service)
+            ), history AS (
+                SELECT
+                  max(evaluated_at) FILTER (WHERE desired_replicas > current_replicas AND outcome IN ('allow', 'clamp')) AS last_up,
+                  max(evaluated_at) FILTER (WHERE desired_replicas < current_replicas AND outcome IN ('allow', 'clamp')) AS last_down,
+                  coalesce(sum(allowed_replicas - current_replicas) FILTER (
+                    WHERE desired_replicas > current_replicas AND outcome IN ('allow', 'clamp')
+                      AND evaluated_at > \(now)::timestamptz - coalesce((SELECT (spec->'scale_up'->>'window_seconds')::int FROM policy), 0) * interval '1 second'
+                  ), 0)::int8 AS added
+                FROM decisions
+                WHERE tenant_id = \(tenant) AND environment = \(request.environment) AND service = \(request.service)
+                  AND evaluated_at >= \(now)::timestamptz - interval '1 day' AND evaluated_at <= \(now)
+                  AND EXISTS (SELECT 1 FROM policy)
+            )
             SELECT
-              (SELECT spec::text FROM scaling_policies WHERE tenant_id = \(tenant) AND environment = \(request.environment) AND service = \(request.service)),
-              (SELECT json_agg(spec ORDER BY service)::text FROM caps WHERE tenant_id = \(tenant) AND environment = \(request.environment) AND service IN ('', \(request.service))),
-              (SELECT json_agg(spec ORDER BY name)::text FROM budgets WHERE tenant_id = \(tenant) AND environment = \(request.environment) AND enforce AND service IN ('', \(request.service))),
-              (SELECT period_kind FROM tenant_settings WHERE tenant_id = \(tenant)),
-              (SELECT period_start_day FROM tenant_settings WHERE tenant_id = \(tenant))
+              (SELECT spec::text FROM policy),
+              (SELECT json_agg(spec ORDER BY service)::text FROM caps
+                WHERE tenant_id = \(tenant) AND environment = \(request.environment) AND service IN ('', \(request.service))),
+              (SELECT json_agg(spec ORDER BY name)::text FROM budgets
+                WHERE tenant_id = \(tenant) AND environment = \(request.environment) AND enforce AND service IN ('', \(request.service))),
+              (SELECT kind FROM settings), (SELECT start_day FROM settings), (SELECT start FROM period),
+              (SELECT json_agg(json_build_object(
+                  'version', c.version, 'effective_from', to_char(c.effective_from AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+                  'currency', c.currency,
+                  'prices', coalesce((SELECT json_object_agg(p.resource, p.price_picos) FROM rate_card_prices p
+                                      WHERE p.tenant_id = c.tenant_id AND p.version = c.version), '{}'::json)))::text
+                 FROM rate_cards c WHERE c.tenant_id = \(tenant)),
+              (SELECT coalesce(sum(cost_nanos), 0)::int8 FROM cost_environment_daily
+                WHERE tenant_id = \(tenant) AND environment = \(request.environment)
+                  AND day >= ((SELECT start FROM period) AT TIME ZONE 'UTC')::date
+                  AND day < (greatest(date_trunc('day', \(now)::timestamptz AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', (SELECT start FROM period)) AT TIME ZONE 'UTC')::date),
+              (SELECT coalesce(sum(cost_nanos), 0)::int8 FROM cost_environment_hourly
+                WHERE tenant_id = \(tenant) AND environment = \(request.environment)
+                  AND hour >= greatest(date_trunc('day', \(now)::timestamptz AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', (SELECT start FROM period))
+                  AND hour <= \(now)),
+              coalesce(h.cost_nanos, 0), coalesce(h.cpu_core_hours, 0), coalesce(h.memory_gib_hours, 0), coalesce(h.replica_hours, 0),
+              (SELECT last_up FROM history), (SELECT last_down FROM history), coalesce((SELECT added FROM history), 0)
+            FROM (SELECT 1) AS one
+            LEFT JOIN cost_environment_hourly h
+              ON h.tenant_id = \(tenant) AND h.environment = \(request.environment) AND h.hour = \(runRateHour)
             """,
             logger: logger
         )
@@ -142,18 +164,31 @@ extension BudgetStore {
         var caps: [Cap] = []
         var budgets: [Budget] = []
         var period = BillingPeriod.calendarMonth
-        for try await (policyJSON, capsJSON, budgetsJSON, periodKind, startDay) in configuration.decode((String?, String?, String?, String?, Int?).self) {
+        var periodStartInDatabase = Timestamp.epoch
+        var history = RateCardHistory.empty
+        var environment = DecisionSnapshot.Figures()
+        var scaleHistory = DecisionSnapshot.ScaleHistory()
+        for try await row in rows {
+            let columns = try row.decode((String?, String?, String?, String, Int, Timestamp, String?, Int64, Int64, Int64, Double, Double, Double, Timestamp?, Timestamp?, Int64).self)
+            let (policyJSON, capsJSON, budgetsJSON, periodKind, startDay, periodStart, cardsJSON) =
+                (columns.0, columns.1, columns.2, columns.3, columns.4, columns.5, columns.6)
             policy = try policyJSON.map { try ConfigJSON.decode(ScalingPolicy.self, from: $0) }
             caps = try capsJSON.map { try ConfigJSON.decode([Cap].self, from: $0) } ?? []
             budgets = try budgetsJSON.map { try ConfigJSON.decode([Budget].self, from: $0) } ?? []
-            period = BillingPeriod(kind: periodKind.flatMap(PeriodKind.init(rawValue:)) ?? .month, startDay: startDay ?? 1)
+            period = BillingPeriod(kind: PeriodKind(rawValue: periodKind) ?? .month, startDay: startDay)
+            periodStartInDatabase = periodStart
+            history = try cardsJSON.map(Self.rateCards) ?? .empty
+            environment = .init(
+                spendSoFar: Money(nanos: columns.7 + columns.8), runRatePerHour: Money(nanos: columns.9),
+                cpuCores: columns.10, memoryGiB: columns.11, replicas: columns.12
+            )
+            scaleHistory = .init(lastScaleUpAt: columns.13, lastScaleDownAt: columns.14, addedInWindow: Int(columns.15))
         }
-        let history = try await loadRateCards(tenant: tenant, on: connection, logger: logger)
         let bounds = period.bounds(containing: now)
-        var environment = try await environmentFigures(
-            tenant: tenant, environment: request.environment, periodStart: bounds.start, now: now, runRateHour: runRateHour,
-            on: connection, logger: logger
-        )
+        guard bounds.start == periodStartInDatabase else {
+            throw StoreError(.internalError, code: "period_mismatch", message: "the database and the engine disagree on the period start")
+        }
+        if policy?.scaleUp.windowSeconds == nil { scaleHistory.addedInWindow = 0 }
         environment.reservedPerHour = reserved.reservedPerHour
         environment.cpuCores += reserved.cpuCores
         environment.memoryGiB += reserved.memoryGiB
@@ -185,7 +220,9 @@ extension BudgetStore {
             }
             budgetFigures[budget.name] = .init(periodStart: budgetBounds.start, periodEnd: budgetBounds.end, figures: figures)
         }
-        let scaleHistory = try await scaleHistory(tenant: tenant, request: request, policy: policy, now: now, on: connection, logger: logger)
+        if let policy, request.desiredReplicas < request.currentReplicas, policy.scaleDown.safetyWindowSeconds > 0 {
+            scaleHistory.observations = try await observations(tenant: tenant, request: request, policy: policy, now: now, on: connection, logger: logger)
+        }
         return DecisionSnapshot(
             evaluatedAt: now, policy: policy, caps: caps, budgets: budgets, rateCard: history.card(at: now),
             periodStart: bounds.start, periodEnd: bounds.end, environmentFigures: environment, serviceFigures: service,
@@ -193,94 +230,86 @@ extension BudgetStore {
         )
     }
 
-    /// The service's recent approved scalings and, for scale-downs, the signals of recent requests.
-    static func scaleHistory(
-        tenant: String, request: DecisionRequest, policy: ScalingPolicy?, now: Timestamp,
+    /// The rate-card versions from the JSON the snapshot query builds.
+    static func rateCards(_ json: String) throws -> RateCardHistory {
+        struct Row: Decodable {
+            var version: Int
+            var effective_from: String
+            var currency: String
+            var prices: [String: Int64]
+        }
+        var cards: [RateCard] = []
+        for row in try ConfigJSON.decode([Row].self, from: json) {
+            guard let currency = Currency(row.currency), let effectiveFrom = Timestamp(rfc3339: row.effective_from) else { continue }
+            var prices: [Resource: Price] = [:]
+            for (name, picos) in row.prices {
+                if let resource = Resource(rawValue: name), let price = Price(picos: picos) { prices[resource] = price }
+            }
+            cards.append(RateCard(version: row.version, effectiveFrom: effectiveFrom, currency: currency, prices: prices))
+        }
+        return RateCardHistory(cards)
+    }
+
+    /// The signals of the service's requests over the safety window, anchored by the latest one at or before its start.
+    static func observations(
+        tenant: String, request: DecisionRequest, policy: ScalingPolicy, now: Timestamp,
         on connection: PostgresConnection, logger: Logger
-    ) async throws -> DecisionSnapshot.ScaleHistory {
-        guard let policy else { return .init() }
-        let window = Int64(policy.scaleUp.windowSeconds ?? 0)
-        let lookback = max(Int64(policy.scaleUp.cooldownSeconds), Int64(policy.scaleDown.cooldownSeconds), Int64(policy.scaleDown.safetyWindowSeconds), window)
-        let since = now - .seconds(lookback)
-        let windowStart = now - .seconds(window)
+    ) async throws -> [DecisionSnapshot.Observation] {
+        let windowOpen = now - .seconds(Int64(policy.scaleDown.safetyWindowSeconds))
         let rows = try await connection.query(
             """
-            SELECT
-              max(evaluated_at) FILTER (WHERE desired_replicas > current_replicas AND outcome IN ('allow', 'clamp')),
-              max(evaluated_at) FILTER (WHERE desired_replicas < current_replicas AND outcome IN ('allow', 'clamp')),
-              coalesce(sum(allowed_replicas - current_replicas) FILTER (
-                WHERE desired_replicas > current_replicas AND outcome IN ('allow', 'clamp') AND evaluated_at > \(windowStart)), 0)::int8
-            FROM decisions
-            WHERE tenant_id = \(tenant) AND environment = \(request.environment) AND service = \(request.service)
-              AND evaluated_at >= \(since) AND evaluated_at <= \(now)
+            (SELECT evaluated_at, request_json FROM decisions
+             WHERE tenant_id = \(tenant) AND environment = \(request.environment) AND service = \(request.service)
+               AND evaluated_at <= \(windowOpen) ORDER BY evaluated_at DESC LIMIT 1)
+            UNION ALL
+            (SELECT evaluated_at, request_json FROM decisions
+             WHERE tenant_id = \(tenant) AND environment = \(request.environment) AND service = \(request.service)
+               AND evaluated_at > \(windowOpen) AND evaluated_at < \(now) ORDER BY evaluated_at LIMIT 1000)
             """,
             logger: logger
         )
-        var history = DecisionSnapshot.ScaleHistory()
-        for try await (lastUp, lastDown, added) in rows.decode((Timestamp?, Timestamp?, Int64).self) {
-            history.lastScaleUpAt = lastUp
-            history.lastScaleDownAt = lastDown
-            history.addedInWindow = window > 0 ? Int(added) : 0
+        var observations: [DecisionSnapshot.Observation] = []
+        for try await (at, json) in rows.decode((Timestamp, String).self) {
+            let signals = (try? ConfigJSON.decode(DecisionRequest.self, from: json))?.signals ?? []
+            observations.append(.init(at: at, signals: signals))
         }
-        if request.desiredReplicas < request.currentReplicas && policy.scaleDown.safetyWindowSeconds > 0 {
-            // The latest request at or before the window's start anchors it; every later one must meet the conditions.
-            let windowOpen = now - .seconds(Int64(policy.scaleDown.safetyWindowSeconds))
-            let observations = try await connection.query(
-                """
-                (SELECT evaluated_at, request_json FROM decisions
-                 WHERE tenant_id = \(tenant) AND environment = \(request.environment) AND service = \(request.service)
-                   AND evaluated_at <= \(windowOpen) ORDER BY evaluated_at DESC LIMIT 1)
-                UNION ALL
-                (SELECT evaluated_at, request_json FROM decisions
-                 WHERE tenant_id = \(tenant) AND environment = \(request.environment) AND service = \(request.service)
-                   AND evaluated_at > \(windowOpen) AND evaluated_at < \(now) ORDER BY evaluated_at LIMIT 1000)
-                """,
-                logger: logger
-            )
-            for try await (at, json) in observations.decode((Timestamp, String).self) {
-                let signals = (try? ConfigJSON.decode(DecisionRequest.self, from: json))?.signals ?? []
-                history.observations.append(.init(at: at, signals: signals))
-            }
-            history.observations.sort { $0.at < $1.at }
-        }
-        return history
+        return observations.sorted { $0.at < $1.at }
     }
 
-    static func insert(_ decision: StoredDecision, on connection: PostgresConnection, logger: Logger) async throws {
+    /// Writes the decision and, for an approved increment, its reservation and the environment's new total — one statement.
+    static func record(_ decision: StoredDecision, settings: DecisionSettings, on connection: PostgresConnection, logger: Logger) async throws {
         let request = decision.request
-        try await connection.query(
-            """
-            INSERT INTO decisions (tenant_id, decision_id, request_id, environment, service, current_replicas, desired_replicas,
-                                   outcome, allowed_replicas, evaluated_at, request_json, snapshot_json, result_json)
-            VALUES (\(decision.tenant), \(decision.id), \(request.requestID), \(request.environment), \(request.service),
-                    \(request.currentReplicas), \(request.desiredReplicas), \(decision.result.outcome.rawValue),
-                    \(decision.result.allowedReplicas), \(decision.snapshot.evaluatedAt), \(decision.requestJSON),
-                    \(decision.snapshotJSON), \(decision.resultJSON))
-            """,
-            logger: logger
-        )
-    }
-
-    static func reserve(_ decision: StoredDecision, settings: DecisionSettings, on connection: PostgresConnection, logger: Logger) async throws {
         let replicas = decision.result.reservedReplicas
-        let resources = decision.request.perReplicaResources
+        let resources = request.perReplicaResources
         let rate = decision.result.incrementalCostPerHour?.nanos ?? 0
         let cpu = Double(replicas) * (resources[.cpuCores] ?? 0)
         let memory = Double(replicas) * (resources[.memoryGiB] ?? 0)
         let now = decision.snapshot.evaluatedAt
-        try await connection.query(
+        let reserve = replicas > 0
+        try await connection.perform(
             """
-            WITH reserved AS (
+            WITH decision AS (
+                INSERT INTO decisions (tenant_id, decision_id, request_id, environment, service, current_replicas, desired_replicas,
+                                       outcome, allowed_replicas, evaluated_at, request_json, snapshot_json, result_json)
+                VALUES (\(decision.tenant), \(decision.id), \(request.requestID), \(request.environment), \(request.service),
+                        \(request.currentReplicas), \(request.desiredReplicas), \(decision.result.outcome.rawValue),
+                        \(decision.result.allowedReplicas), \(now), \(decision.requestJSON), \(decision.snapshotJSON), \(decision.resultJSON))
+                RETURNING 1
+            ), reservation AS (
                 INSERT INTO reservations (tenant_id, decision_id, environment, service, replicas, target_replicas, rate_nanos,
                                           cpu_cores, memory_gib, created_at, expires_at)
-                VALUES (\(decision.tenant), \(decision.id), \(decision.request.environment), \(decision.request.service), \(replicas),
-                        \(decision.result.allowedReplicas), \(rate), \(cpu), \(memory), \(now), \(now + settings.reservationTTL))
+                SELECT \(decision.tenant), \(decision.id), \(request.environment), \(request.service), \(replicas),
+                       \(decision.result.allowedReplicas), \(rate), \(cpu), \(memory), \(now), \(now + settings.reservationTTL)
+                WHERE \(reserve)
+                RETURNING 1
+            ), total AS (
+                UPDATE environment_state
+                SET reserved_rate_nanos = reserved_rate_nanos + \(rate), reserved_cpu_cores = reserved_cpu_cores + \(cpu),
+                    reserved_memory_gib = reserved_memory_gib + \(memory), reserved_replicas = reserved_replicas + \(replicas)
+                WHERE \(reserve) AND tenant_id = \(decision.tenant) AND environment = \(request.environment)
                 RETURNING 1
             )
-            UPDATE environment_state
-            SET reserved_rate_nanos = reserved_rate_nanos + \(rate), reserved_cpu_cores = reserved_cpu_cores + \(cpu),
-                reserved_memory_gib = reserved_memory_gib + \(memory), reserved_replicas = reserved_replicas + \(replicas)
-            WHERE tenant_id = \(decision.tenant) AND environment = \(decision.request.environment) AND EXISTS (SELECT 1 FROM reserved)
+            SELECT (SELECT count(*) FROM decision) + (SELECT count(*) FROM reservation) + (SELECT count(*) FROM total)
             """,
             logger: logger
         )
@@ -317,7 +346,7 @@ extension BudgetStore {
         let decision = try await decision(tenant: tenant, id: decisionID)
         let logger = self.logger
         try await transaction("release") { connection in
-            try await connection.query(
+            try await connection.perform(
                 "SELECT 1 FROM environment_state WHERE tenant_id = \(tenant) AND environment = \(decision.request.environment) FOR UPDATE",
                 logger: logger
             )

@@ -9,7 +9,7 @@ extension BudgetStore {
         let starts = missing.map { Timestamp(microsecondsSinceEpoch: $0 * PartitionCache.microsecondsPerDay) }
         let logger = self.logger
         try await withConnection { connection in
-            try await connection.query(
+            try await connection.perform(
                 "SELECT chartly_ensure_usage_partition((d AT TIME ZONE 'UTC')::date) FROM unnest(\(starts)::timestamptz[]) AS d",
                 logger: logger
             )

@@ -76,7 +76,7 @@ extension BudgetStore {
         tenant: String, effectiveFrom: Timestamp, currency: Currency, prices: [Resource: Price], actor: Principal,
         on connection: PostgresConnection, logger: Logger
     ) async throws -> RateCardWrite {
-        try await connection.query(
+        try await connection.perform(
             "SELECT pg_advisory_xact_lock(\(Self.rateCardLockClass), hashtext(\(tenant)))", logger: logger
         )
         let history = try await Self.loadRateCards(tenant: tenant, on: connection, logger: logger)
@@ -114,7 +114,7 @@ extension BudgetStore {
             }
         }
         let version = (history.versions.map(\.version).max() ?? 0) + 1
-        try await connection.query(
+        try await connection.perform(
             """
             INSERT INTO rate_cards (tenant_id, version, effective_from, currency, created_by)
             VALUES (\(tenant), \(version), \(effectiveFrom), \(currency.code), \(actor.id))
@@ -123,7 +123,7 @@ extension BudgetStore {
         )
         let resources = prices.keys.sorted()
         if !resources.isEmpty {
-            try await connection.query(
+            try await connection.perform(
                 """
                 INSERT INTO rate_card_prices (tenant_id, version, resource, price_picos)
                 SELECT \(tenant), \(version), r, p FROM unnest(\(resources.map(\.rawValue))::text[], \(resources.map { prices[$0]!.picos })::int8[]) AS t(r, p)

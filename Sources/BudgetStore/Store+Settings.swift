@@ -26,7 +26,7 @@ extension BudgetStore {
         let logger = self.logger
         return try await transaction("set-billing-period") { connection in
             let before = try await Self.loadBillingPeriod(tenant: tenant, on: connection, logger: logger)
-            try await connection.query(
+            try await connection.perform(
                 """
                 INSERT INTO tenant_settings (tenant_id, period_kind, period_start_day) VALUES (\(tenant), \(period.kind.rawValue), \(period.startDay))
                 ON CONFLICT (tenant_id) DO UPDATE SET period_kind = excluded.period_kind, period_start_day = excluded.period_start_day, updated_at = now()

@@ -30,7 +30,7 @@ extension BudgetStore {
         let logger = self.logger
         let inserted = try await transaction("ingest") { connection in
             // Shared with other ingests, exclusive with a new rate-card version: prices cannot change mid-batch.
-            try await connection.query(
+            try await connection.perform(
                 "SELECT pg_advisory_xact_lock_shared(\(Self.rateCardLockClass), hashtext(\(tenant)))", logger: logger
             )
             let history = try await Self.loadRateCards(tenant: tenant, on: connection, logger: logger)
@@ -50,7 +50,7 @@ extension BudgetStore {
     private static func upsert(_ rollups: CostRollups, tenant: String, on connection: PostgresConnection, logger: Logger) async throws {
         let hourly = rollups.sortedHourly
         if !hourly.isEmpty {
-            try await connection.query(
+            try await connection.perform(
                 """
                 INSERT INTO cost_hourly (tenant_id, environment, service, resource, hour, rate_version, cost_nanos, quantity, last_end)
                 SELECT \(tenant), e, s, r, h, v, c, q, l
@@ -70,7 +70,7 @@ extension BudgetStore {
         }
         let daily = rollups.sortedDaily
         if !daily.isEmpty {
-            try await connection.query(
+            try await connection.perform(
                 """
                 INSERT INTO cost_daily (tenant_id, environment, service, day, rate_version, cost_nanos)
                 SELECT \(tenant), e, s, (d AT TIME ZONE 'UTC')::date, v, c
@@ -87,7 +87,7 @@ extension BudgetStore {
         }
         let environmentHourly = rollups.sortedEnvironmentHourly
         if !environmentHourly.isEmpty {
-            try await connection.query(
+            try await connection.perform(
                 """
                 INSERT INTO cost_environment_hourly (tenant_id, environment, hour, cost_nanos, cpu_core_hours, memory_gib_hours, replica_hours)
                 SELECT \(tenant), e, h, c, cpu, mem, rep
@@ -108,7 +108,7 @@ extension BudgetStore {
         }
         let environmentDaily = rollups.sortedEnvironmentDaily
         if !environmentDaily.isEmpty {
-            try await connection.query(
+            try await connection.perform(
                 """
                 INSERT INTO cost_environment_daily (tenant_id, environment, day, cost_nanos)
                 SELECT \(tenant), e, (d AT TIME ZONE 'UTC')::date, c
@@ -158,7 +158,7 @@ extension BudgetStore {
     private static func compareStored(_ indexes: [Int], of batch: UsageBatch, tenant: String, on connection: PostgresConnection, logger: Logger) async throws {
         let samples = indexes.map { batch.unique[$0] }
         // Primary-key probes, even while a fresh partition's statistics still say it is empty.
-        try await connection.query("SET LOCAL enable_seqscan = off", logger: logger)
+        try await connection.perform("SET LOCAL enable_seqscan = off", logger: logger)
         let rows = try await connection.query(
             """
             SELECT k.n, u.end_at, u.quantity
@@ -186,7 +186,7 @@ extension BudgetStore {
                 )
             }
         }
-        try await connection.query("SET LOCAL enable_seqscan = on", logger: logger)
+        try await connection.perform("SET LOCAL enable_seqscan = on", logger: logger)
         // A skipped sample that cannot be read back was deleted concurrently (retention): run again.
         if found != indexes.count {
             throw RetryTransaction(reason: "samples skipped as duplicates are no longer stored")

@@ -116,8 +116,12 @@ public struct ScalingPolicy: Sendable, Hashable, Codable {
         if (scaleUp.windowReplicas != nil || scaleUp.windowPercent != nil) && scaleUp.windowSeconds == nil {
             return FieldError(code: "missing_field", message: "a window limit needs scale_up.window_seconds", field: "scale_up.window_seconds")
         }
-        if scaleUp.cooldownSeconds < 0 || scaleDown.cooldownSeconds < 0 || scaleDown.safetyWindowSeconds < 0 {
-            return FieldError(code: "invalid_value", message: "cooldowns and the safety window are seconds ≥ 0", field: "scale_down.safety_window_seconds")
+        // A day at most: the decision path reads one day of history.
+        for (value, field) in [
+            (scaleUp.cooldownSeconds, "scale_up.cooldown_seconds"), (scaleDown.cooldownSeconds, "scale_down.cooldown_seconds"),
+            (scaleDown.safetyWindowSeconds, "scale_down.safety_window_seconds"), (scaleUp.windowSeconds ?? 0, "scale_up.window_seconds"),
+        ] where !(0...86_400).contains(value) {
+            return FieldError(code: "invalid_value", message: "\(field) must be between 0 and 86400 seconds", field: field)
         }
         for (index, name) in allowedSignals.enumerated() {
             guard let signal = Signal.Kind(name: name) else {

@@ -28,12 +28,12 @@ struct BenchEnvironment {
             let name = "chartly_bench_\(ProcessInfo.processInfo.processIdentifier)"
             let admin = BudgetStore(url: server, maximumConnections: 1, logger: logger)
             try await admin.whileRunning {
-                try await admin.client.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name)"))
-                try await admin.client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
+                try await admin.client.perform(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name)"))
+                try await admin.client.perform(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
             }
             let result = try await run(url: server.with(database: name), logger: logger, body)
             _ = try? await admin.whileRunning {
-                try await admin.client.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"))
+                try await admin.client.perform(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"))
             }
             return result
         }

@@ -88,8 +88,8 @@ struct DecisionBenchmark {
         let name = "raw-" + environmentName(client: client, sequence: sequence, layout: layout)
         let tenant = Self.tenant
         try await store.client.withConnection { connection in
-            try await connection.query("BEGIN", logger: logger)
-            try await connection.query(
+            try await connection.perform("BEGIN", logger: logger)
+            try await connection.perform(
                 "INSERT INTO environment_state (tenant_id, environment) VALUES (\(tenant), \(name)) ON CONFLICT (tenant_id, environment) DO UPDATE SET tenant_id = excluded.tenant_id",
                 logger: logger
             )
@@ -98,18 +98,18 @@ struct DecisionBenchmark {
             )
             for try await _ in rows.decode(Int64.self) {}
             let now = Timestamp.now()
-            try await connection.query(
+            try await connection.perform(
                 """
                 INSERT INTO reservations (tenant_id, decision_id, environment, service, replicas, target_replicas, rate_nanos, cpu_cores, memory_gib, created_at, expires_at)
                 VALUES (\(tenant), \(UUID()), \(name), 'svc', 1, 3, 120000000, 2, 4, \(now), \(now + .minutes(15)))
                 """,
                 logger: logger
             )
-            try await connection.query(
+            try await connection.perform(
                 "UPDATE environment_state SET reserved_rate_nanos = reserved_rate_nanos + 120000000 WHERE tenant_id = \(tenant) AND environment = \(name)",
                 logger: logger
             )
-            try await connection.query("COMMIT", logger: logger)
+            try await connection.perform("COMMIT", logger: logger)
         }
     }
 

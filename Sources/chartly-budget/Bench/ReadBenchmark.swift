@@ -69,9 +69,9 @@ struct ReadBenchmark {
         }
         if !batch.isEmpty { _ = try await store.ingest(tenant: Self.tenant, samples: batch) }
         let seedSeconds = (ContinuousClock.now - seedStart).seconds
-        try await store.client.query("VACUUM ANALYZE usage_samples")
-        try await store.client.query("VACUUM ANALYZE cost_hourly")
-        try await store.client.query("VACUUM ANALYZE cost_daily")
+        try await store.client.perform("VACUUM ANALYZE usage_samples")
+        try await store.client.perform("VACUUM ANALYZE cost_hourly")
+        try await store.client.perform("VACUUM ANALYZE cost_daily")
 
         let statusPath = "/v1/tenants/\(Self.tenant)/environments/prod/status"
         let costsPath = "/v1/tenants/\(Self.tenant)/costs?environment=prod&from=\(start.rfc3339)&to=\(end.rfc3339)&step=1d&group_by=service"
