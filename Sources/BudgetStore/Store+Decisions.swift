@@ -89,14 +89,14 @@ extension BudgetStore {
         tenant: String, request: DecisionRequest, now: Timestamp, runRateHour: Timestamp,
         on connection: PostgresConnection, logger: Logger
     ) async throws -> DecisionSnapshot.Figures {
-        let rows = try await connection.query(
-            """
-            SELECT reserved_rate_nanos, reserved_cpu_cores, reserved_memory_gib, reserved_replicas
-            FROM chartly_lock_environment(\(tenant), \(request.environment), \(request.service), \(request.currentReplicas)::int, \(now), \(runRateHour))
-            """,
+        let rows = try await connection.execute(
+            LockEnvironmentStatement(
+                tenant: tenant, environment: request.environment, service: request.service, currentReplicas: request.currentReplicas,
+                now: now, runRateHour: runRateHour
+            ),
             logger: logger
         )
-        for try await (rate, cpu, memory, replicas) in rows.decode((Int64, Double, Double, Int).self) {
+        for try await (rate, cpu, memory, replicas) in rows {
             return .init(reservedPerHour: Money(nanos: rate), cpuCores: cpu, memoryGiB: memory, replicas: Double(replicas))
         }
         return .init()
@@ -109,55 +109,8 @@ extension BudgetStore {
         tenant: String, request: DecisionRequest, now: Timestamp, runRateHour: Timestamp, reserved: DecisionSnapshot.Figures,
         on connection: PostgresConnection, logger: Logger
     ) async throws -> DecisionSnapshot {
-        let rows = try await connection.query(
-            """
-            WITH settings AS (
-                SELECT coalesce((SELECT period_kind FROM tenant_settings WHERE tenant_id = \(tenant)), 'month') AS kind,
-                       coalesce((SELECT period_start_day FROM tenant_settings WHERE tenant_id = \(tenant)), 1) AS start_day
-            ), period AS (
-                SELECT chartly_period_start(\(now), kind, start_day) AS start FROM settings
-            ), policy AS (
-                SELECT spec FROM scaling_policies WHERE tenant_id = \(tenant) AND environment = \(request.environment) AND service = \(request.service)
-            ), history AS (
-                SELECT
-                  max(evaluated_at) FILTER (WHERE desired_replicas > current_replicas AND outcome IN ('allow', 'clamp')) AS last_up,
-                  max(evaluated_at) FILTER (WHERE desired_replicas < current_replicas AND outcome IN ('allow', 'clamp')) AS last_down,
-                  coalesce(sum(allowed_replicas - current_replicas) FILTER (
-                    WHERE desired_replicas > current_replicas AND outcome IN ('allow', 'clamp')
-                      AND evaluated_at > \(now)::timestamptz - coalesce((SELECT (spec->'scale_up'->>'window_seconds')::int FROM policy), 0) * interval '1 second'
-                  ), 0)::int8 AS added
-                FROM decisions
-                WHERE tenant_id = \(tenant) AND environment = \(request.environment) AND service = \(request.service)
-                  AND evaluated_at >= \(now)::timestamptz - interval '1 day' AND evaluated_at <= \(now)
-                  AND EXISTS (SELECT 1 FROM policy)
-            )
-            SELECT
-              (SELECT spec::text FROM policy),
-              (SELECT json_agg(spec ORDER BY service)::text FROM caps
-                WHERE tenant_id = \(tenant) AND environment = \(request.environment) AND service IN ('', \(request.service))),
-              (SELECT json_agg(spec ORDER BY name)::text FROM budgets
-                WHERE tenant_id = \(tenant) AND environment = \(request.environment) AND enforce AND service IN ('', \(request.service))),
-              (SELECT kind FROM settings), (SELECT start_day FROM settings), (SELECT start FROM period),
-              (SELECT json_agg(json_build_object(
-                  'version', c.version, 'effective_from', to_char(c.effective_from AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-                  'currency', c.currency,
-                  'prices', coalesce((SELECT json_object_agg(p.resource, p.price_picos) FROM rate_card_prices p
-                                      WHERE p.tenant_id = c.tenant_id AND p.version = c.version), '{}'::json)))::text
-                 FROM rate_cards c WHERE c.tenant_id = \(tenant)),
-              (SELECT coalesce(sum(cost_nanos), 0)::int8 FROM cost_environment_daily
-                WHERE tenant_id = \(tenant) AND environment = \(request.environment)
-                  AND day >= ((SELECT start FROM period) AT TIME ZONE 'UTC')::date
-                  AND day < (greatest(date_trunc('day', \(now)::timestamptz AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', (SELECT start FROM period)) AT TIME ZONE 'UTC')::date),
-              (SELECT coalesce(sum(cost_nanos), 0)::int8 FROM cost_environment_hourly
-                WHERE tenant_id = \(tenant) AND environment = \(request.environment)
-                  AND hour >= greatest(date_trunc('day', \(now)::timestamptz AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', (SELECT start FROM period))
-                  AND hour <= \(now)),
-              coalesce(h.cost_nanos, 0), coalesce(h.cpu_core_hours, 0), coalesce(h.memory_gib_hours, 0), coalesce(h.replica_hours, 0),
-              (SELECT last_up FROM history), (SELECT last_down FROM history), coalesce((SELECT added FROM history), 0)
-            FROM (SELECT 1) AS one
-            LEFT JOIN cost_environment_hourly h
-              ON h.tenant_id = \(tenant) AND h.environment = \(request.environment) AND h.hour = \(runRateHour)
-            """,
+        let rows = try await connection.execute(
+            DecisionSnapshotStatement(tenant: tenant, environment: request.environment, service: request.service, now: now, runRateHour: runRateHour),
             logger: logger
         )
         var policy: ScalingPolicy?
@@ -169,20 +122,17 @@ extension BudgetStore {
         var environment = DecisionSnapshot.Figures()
         var scaleHistory = DecisionSnapshot.ScaleHistory()
         for try await row in rows {
-            let columns = try row.decode((String?, String?, String?, String, Int, Timestamp, String?, Int64, Int64, Int64, Double, Double, Double, Timestamp?, Timestamp?, Int64).self)
-            let (policyJSON, capsJSON, budgetsJSON, periodKind, startDay, periodStart, cardsJSON) =
-                (columns.0, columns.1, columns.2, columns.3, columns.4, columns.5, columns.6)
-            policy = try policyJSON.map { try ConfigJSON.decode(ScalingPolicy.self, from: $0) }
-            caps = try capsJSON.map { try ConfigJSON.decode([Cap].self, from: $0) } ?? []
-            budgets = try budgetsJSON.map { try ConfigJSON.decode([Budget].self, from: $0) } ?? []
-            period = BillingPeriod(kind: PeriodKind(rawValue: periodKind) ?? .month, startDay: startDay)
-            periodStartInDatabase = periodStart
-            history = try cardsJSON.map(Self.rateCards) ?? .empty
+            policy = try row.policy.map { try ConfigJSON.decode(ScalingPolicy.self, from: $0) }
+            caps = try row.caps.map { try ConfigJSON.decode([Cap].self, from: $0) } ?? []
+            budgets = try row.budgets.map { try ConfigJSON.decode([Budget].self, from: $0) } ?? []
+            period = BillingPeriod(kind: PeriodKind(rawValue: row.periodKind) ?? .month, startDay: row.periodStartDay)
+            periodStartInDatabase = row.periodStart
+            history = try row.rateCards.map(Self.rateCards) ?? .empty
             environment = .init(
-                spendSoFar: Money(nanos: columns.7 + columns.8), runRatePerHour: Money(nanos: columns.9),
-                cpuCores: columns.10, memoryGiB: columns.11, replicas: columns.12
+                spendSoFar: Money(nanos: row.spendDays + row.spendToday), runRatePerHour: Money(nanos: row.runRate),
+                cpuCores: row.cpu, memoryGiB: row.memory, replicas: row.replicas
             )
-            scaleHistory = .init(lastScaleUpAt: columns.13, lastScaleDownAt: columns.14, addedInWindow: Int(columns.15))
+            scaleHistory = .init(lastScaleUpAt: row.lastUp, lastScaleDownAt: row.lastDown, addedInWindow: Int(row.addedInWindow))
         }
         let bounds = period.bounds(containing: now)
         guard bounds.start == periodStartInDatabase else {
@@ -286,33 +236,16 @@ extension BudgetStore {
         let memory = Double(replicas) * (resources[.memoryGiB] ?? 0)
         let now = decision.snapshot.evaluatedAt
         let reserve = replicas > 0
-        try await connection.perform(
-            """
-            WITH decision AS (
-                INSERT INTO decisions (tenant_id, decision_id, request_id, environment, service, current_replicas, desired_replicas,
-                                       outcome, allowed_replicas, evaluated_at, request_json, snapshot_json, result_json)
-                VALUES (\(decision.tenant), \(decision.id), \(request.requestID), \(request.environment), \(request.service),
-                        \(request.currentReplicas), \(request.desiredReplicas), \(decision.result.outcome.rawValue),
-                        \(decision.result.allowedReplicas), \(now), \(decision.requestJSON), \(decision.snapshotJSON), \(decision.resultJSON))
-                RETURNING 1
-            ), reservation AS (
-                INSERT INTO reservations (tenant_id, decision_id, environment, service, replicas, target_replicas, rate_nanos,
-                                          cpu_cores, memory_gib, created_at, expires_at)
-                SELECT \(decision.tenant), \(decision.id), \(request.environment), \(request.service), \(replicas),
-                       \(decision.result.allowedReplicas), \(rate), \(cpu), \(memory), \(now), \(now + settings.reservationTTL)
-                WHERE \(reserve)
-                RETURNING 1
-            ), total AS (
-                UPDATE environment_state
-                SET reserved_rate_nanos = reserved_rate_nanos + \(rate), reserved_cpu_cores = reserved_cpu_cores + \(cpu),
-                    reserved_memory_gib = reserved_memory_gib + \(memory), reserved_replicas = reserved_replicas + \(replicas)
-                WHERE \(reserve) AND tenant_id = \(decision.tenant) AND environment = \(request.environment)
-                RETURNING 1
-            )
-            SELECT (SELECT count(*) FROM decision) + (SELECT count(*) FROM reservation) + (SELECT count(*) FROM total)
-            """,
+        let written = try await connection.execute(
+            RecordDecisionStatement(
+                tenant: decision.tenant, decisionID: decision.id, request: request, outcome: decision.result.outcome.rawValue,
+                allowedReplicas: decision.result.allowedReplicas, evaluatedAt: now, requestJSON: decision.requestJSON,
+                snapshotJSON: decision.snapshotJSON, resultJSON: decision.resultJSON, reserve: reserve, replicas: replicas,
+                rateNanos: rate, cpuCores: cpu, memoryGiB: memory, expiresAt: now + settings.reservationTTL
+            ),
             logger: logger
         )
+        for try await _ in written {}
     }
 
     static func storedDecision(tenant: String, requestID: String, on connection: PostgresConnection, logger: Logger) async throws -> StoredDecision? {

@@ -47,7 +47,7 @@ extension BudgetStore {
               (SELECT coalesce(sum(cost_nanos), 0)::int8 FROM cost_hourly
                 WHERE tenant_id = \(tenant) AND environment = \(environment) AND service = \(service) AND hour = \(runRateHour)),
               (SELECT coalesce(sum(rate_nanos), 0)::int8 FROM reservations
-                WHERE tenant_id = \(tenant) AND environment = \(environment) AND service = \(service) AND ended_at IS NULL)
+                WHERE tenant_id = \(tenant) AND environment = \(environment) AND service = \(service) AND service <> '' AND ended_at IS NULL)
             """,
             logger: logger
         )
