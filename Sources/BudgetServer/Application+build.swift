@@ -24,6 +24,12 @@ public func buildApplication(
         logger: logger
     )
     app.addServices(store)
+    if configuration.backgroundJobs {
+        app.addServices(
+            AlertDeliveryService(store: store, settings: configuration.alertDelivery, logger: logger),
+            AlertJobsService(store: store, settings: configuration.alertJobs, logger: logger)
+        )
+    }
     return app
 }
 
@@ -53,6 +59,7 @@ public func buildRouter(
     BilledCostRoutes(store: store, configuration: configuration).register(on: registry)
     ConfigRoutes(store: store).register(on: registry)
     ApplyRoutes(store: store).register(on: registry)
+    AlertRoutes(store: store).register(on: registry)
     DecisionRoutes(store: store, settings: configuration.decisions).register(on: registry)
     TokenRoutes(store: store).register(on: registry)
     AuditRoutes(store: store).register(on: registry)

@@ -23,6 +23,10 @@ public struct ServerConfiguration: Sendable {
     public var protectMetrics: Bool = false
     /// How long unconfirmed reservations hold headroom.
     public var decisions = DecisionSettings()
+    /// Whether this process runs the background services (alert delivery, alert jobs); tests drive them by hand.
+    public var backgroundJobs: Bool = true
+    public var alertDelivery = AlertDeliveryService.Settings()
+    public var alertJobs = AlertJobsService.Settings()
     /// The bootstrap admin token (`CHARTLY_ADMIN_TOKEN`); nil: only stored tokens authenticate.
     public var bootstrapAdminToken: String?
 

@@ -59,6 +59,10 @@ extension BudgetStore {
                 } catch let error as PSQLError where error.sqlState == "23505" {
                     throw RequestIDTaken()
                 }
+                // A veto (or a warn-mode breach) raises an alert in the same transaction; repeats count into it.
+                for draft in Self.capAlerts(for: decision) {
+                    try await Self.raiseAlert(tenant: tenant, draft, now: now, on: connection, logger: logger)
+                }
                 return decision
             }
         } catch is RequestIDTaken {
@@ -77,6 +81,50 @@ extension BudgetStore {
             var repeated = existing
             repeated.repeated = true
             return repeated
+        }
+    }
+
+    /// The alerts a decision raises: one per cost limit that vetoed (deny, or clamp) and one per warn-mode breach.
+    static func capAlerts(for decision: StoredDecision) -> [AlertDraft] {
+        let request = decision.request
+        let costCodes: Set<String> = ["cap_period_spend", "cap_hourly_run_rate", "cap_cpu_cores", "cap_memory_gib", "cap_replicas", "budget_forecast", "unpriced"]
+        var drafts: [AlertDraft] = []
+        for reason in decision.result.reasons where costCodes.contains(reason.code) && reason.enforcement != .dryrun {
+            let veto = reason.enforcement == .deny
+            let kind: AlertKind = veto ? .capVeto : .capWarning
+            let details = (try? ConfigJSON.encode(CapAlertDetails(
+                decisionID: decision.id.uuidString.lowercased(), code: reason.code, limitName: reason.limitName, limit: reason.limit,
+                value: reason.value, outcome: decision.result.outcome.rawValue, requestedReplicas: request.desiredReplicas,
+                allowedReplicas: decision.result.allowedReplicas
+            ))) ?? "{}"
+            drafts.append(
+                AlertDraft(
+                    dedupKey: "\(kind.rawValue):\(request.environment):\(request.service):\(reason.limitName):\(reason.code)", kind: kind,
+                    severity: .warning, environment: request.environment, service: request.service,
+                    summary: "\(veto ? "vetoed" : "allowed over a warn cap"): scale-up of \(request.service) \(request.currentReplicas)→\(request.desiredReplicas) — \(reason.message)",
+                    details: details
+                )
+            )
+        }
+        return drafts
+    }
+
+    struct CapAlertDetails: Encodable {
+        var decisionID: String
+        var code: String
+        var limitName: String
+        var limit: String
+        var value: String
+        var outcome: String
+        var requestedReplicas: Int
+        var allowedReplicas: Int
+
+        enum CodingKeys: String, CodingKey {
+            case code, limit, value, outcome
+            case decisionID = "decision_id"
+            case limitName = "limit_name"
+            case requestedReplicas = "requested_replicas"
+            case allowedReplicas = "allowed_replicas"
         }
     }
 

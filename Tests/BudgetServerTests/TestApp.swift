@@ -19,6 +19,7 @@ struct TestApp {
     init(url: DatabaseURL, configuration: ServerConfiguration = ServerConfiguration(), acquireTimeout: Duration = .seconds(5)) throws {
         var configuration = configuration
         if configuration.bootstrapAdminToken == nil { configuration.bootstrapAdminToken = Self.adminToken }
+        configuration.backgroundJobs = false  // tests drive alert jobs and delivery themselves
         store = BudgetStore(url: url, maximumConnections: 6, acquireTimeout: acquireTimeout, logger: TestDatabase.testLogger)
         routes = buildRouter(configuration: configuration, store: store, expectedMigration: 0).routes
         app = buildApplication(

@@ -1,0 +1,101 @@
+/// The last `capacity` elements appended, oldest first; appending to a full buffer drops the oldest.
+///
+/// Equality and hashing look at the elements in order, not at where they sit in storage, so a buffer
+/// rebuilt from its JSON equals the original. Encodes as `{"capacity": n, "elements": [...]}`.
+public struct RingBuffer<Element> {
+    /// The most elements kept.
+    public let capacity: Int
+    private var storage: [Element]
+    /// Where the oldest element sits once the buffer is full (storage is in order until then).
+    private var head = 0
+
+    /// An empty buffer keeping at most `capacity` elements (at least 1).
+    public init(capacity: Int) {
+        precondition(capacity >= 1, "a ring buffer keeps at least one element")
+        self.capacity = capacity
+        storage = []
+        storage.reserveCapacity(capacity)
+    }
+
+    /// A buffer holding the last `capacity` of `elements`.
+    public init(capacity: Int, elements: some Sequence<Element>) {
+        self.init(capacity: capacity)
+        for element in elements { append(element) }
+    }
+
+    /// How many elements are kept, 0...capacity.
+    public var count: Int { storage.count }
+
+    /// Whether nothing has been appended yet.
+    public var isEmpty: Bool { storage.isEmpty }
+
+    /// The elements, oldest first.
+    public var elements: [Element] {
+        head == 0 ? storage : Array(storage[head...] + storage[..<head])
+    }
+
+    /// The element appended last.
+    public var last: Element? {
+        guard !storage.isEmpty else { return nil }
+        return storage[(head + storage.count - 1) % storage.count]
+    }
+
+    /// Adds `element`, dropping the oldest when full.
+    public mutating func append(_ element: Element) {
+        if storage.count < capacity {
+            storage.append(element)
+        } else {
+            storage[head] = element
+            head = (head + 1) % capacity
+        }
+    }
+
+    /// Replaces every element by `transform(element)`, keeping the order.
+    public mutating func mapInPlace(_ transform: (Element) -> Element) {
+        for index in storage.indices { storage[index] = transform(storage[index]) }
+    }
+
+    /// Drops every element.
+    public mutating func removeAll() {
+        storage.removeAll(keepingCapacity: true)
+        head = 0
+    }
+}
+
+extension RingBuffer: Sendable where Element: Sendable {}
+
+extension RingBuffer: Equatable where Element: Equatable {
+    public static func == (lhs: RingBuffer, rhs: RingBuffer) -> Bool {
+        lhs.capacity == rhs.capacity && lhs.elements == rhs.elements
+    }
+}
+
+extension RingBuffer: Hashable where Element: Hashable {
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(capacity)
+        hasher.combine(elements)
+    }
+}
+
+extension RingBuffer: Codable where Element: Codable {
+    enum CodingKeys: String, CodingKey { case capacity, elements }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let capacity = try container.decode(Int.self, forKey: .capacity)
+        guard capacity >= 1 else {
+            throw DecodingError.dataCorruptedError(forKey: .capacity, in: container, debugDescription: "capacity must be at least 1")
+        }
+        let elements = try container.decode([Element].self, forKey: .elements)
+        guard elements.count <= capacity else {
+            throw DecodingError.dataCorruptedError(forKey: .elements, in: container, debugDescription: "more elements than the capacity")
+        }
+        self.init(capacity: capacity, elements: elements)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(capacity, forKey: .capacity)
+        try container.encode(elements, forKey: .elements)
+    }
+}
