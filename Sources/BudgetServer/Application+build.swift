@@ -10,9 +10,10 @@ public func buildApplication(
     configuration: ServerConfiguration,
     store: BudgetStore,
     expectedMigration: Int,
+    metrics: BudgetMetrics = BudgetMetrics(),
     logger: Logger
 ) -> Application<RouterResponder<BudgetRequestContext>> {
-    let router = buildRouter(configuration: configuration, store: store, expectedMigration: expectedMigration).router
+    let router = buildRouter(configuration: configuration, store: store, expectedMigration: expectedMigration, metrics: metrics).router
     var app = Application(
         router: router,
         server: .http1(configuration: .init(idleTimeout: .seconds(configuration.idleTimeoutSeconds))),
@@ -27,7 +28,8 @@ public func buildApplication(
     if configuration.backgroundJobs {
         app.addServices(
             AlertDeliveryService(store: store, settings: configuration.alertDelivery, logger: logger),
-            AlertJobsService(store: store, settings: configuration.alertJobs, logger: logger)
+            AlertJobsService(store: store, settings: configuration.alertJobs, logger: logger),
+            MetricsService(store: store, metrics: metrics, logger: logger)
         )
     }
     return app
@@ -37,9 +39,11 @@ public func buildApplication(
 public func buildRouter(
     configuration: ServerConfiguration,
     store: BudgetStore,
-    expectedMigration: Int
+    expectedMigration: Int,
+    metrics: BudgetMetrics = BudgetMetrics()
 ) -> (router: Router<BudgetRequestContext>, routes: [RouteDescription]) {
     let router = Router(context: BudgetRequestContext.self)
+    router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
     router.add(middleware: ErrorMiddleware())
     router.add(
         middleware: AuthMiddleware(
@@ -51,7 +55,8 @@ public func buildRouter(
     let registry = RouteRegistry(router: router)
     HealthRoutes(store: store, expectedMigration: expectedMigration).register(on: registry)
     OpenAPIRoutes().register(on: registry)
-    UsageRoutes(store: store, configuration: configuration, limiter: ConcurrencyLimiter(limit: configuration.maximumConcurrentIngests))
+    MetricsRoutes(metrics: metrics).register(on: registry)
+    UsageRoutes(store: store, configuration: configuration, limiter: ConcurrencyLimiter(limit: configuration.maximumConcurrentIngests), metrics: metrics)
         .register(on: registry)
     RateCardRoutes(store: store).register(on: registry)
     SettingsRoutes(store: store).register(on: registry)
@@ -60,7 +65,7 @@ public func buildRouter(
     ConfigRoutes(store: store).register(on: registry)
     ApplyRoutes(store: store).register(on: registry)
     AlertRoutes(store: store).register(on: registry)
-    DecisionRoutes(store: store, settings: configuration.decisions).register(on: registry)
+    DecisionRoutes(store: store, settings: configuration.decisions, metrics: metrics).register(on: registry)
     TokenRoutes(store: store).register(on: registry)
     AuditRoutes(store: store).register(on: registry)
     return (router, registry.routes)

@@ -76,9 +76,8 @@ extension BudgetStore {
         let period = try await loadBillingPeriod(tenant: tenant, on: connection, logger: logger)
         let bounds = BillingPeriod(kind: budget.period, startDay: period.startDay).bounds(containing: now)
         let runRateHour = Forecast.latestCompleteHour(at: now)
-        let figures = budget.service.map { service in (service: service, isService: true) }
         let values: DecisionSnapshot.Figures
-        if let service = figures?.service {
+        if let service = budget.service {
             values = try await serviceFigures(
                 tenant: tenant, environment: budget.environment, service: service, periodStart: bounds.start, now: now,
                 runRateHour: runRateHour, on: connection, logger: logger

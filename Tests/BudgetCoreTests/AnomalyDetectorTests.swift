@@ -49,7 +49,7 @@ private func flat(_ count: Int, level: Double = 10) -> [Double] {
         #expect(abs(fired.expected - 10) < 0.3)
         #expect(abs(fired.impactPercent! - 100) < 5)
         #expect(fired.impactPerHour == Money(nanos: Int64(((fired.actual - fired.expected) * 1e9).rounded())))
-        #expect(fired.basis == .hourOfWeek)
+        #expect(fired.basis == .hourOfDay)  // day 4: no week of history yet
         #expect(!fired.coldStart && fired.intervalsUntilReady == 0)
     }
 
@@ -137,19 +137,29 @@ private func flat(_ count: Int, level: Double = 10) -> [Double] {
     }
 
     @Test func aLastingShiftBecomesTheNewNormal() {
-        var values = flat(24 * 12)
-        for index in 100..<values.count { values[index] *= 2 }
+        let shift = 24 * 22 + 10  // after three weeks of history
+        var values = flat(shift + 24 * 10)
+        for index in shift..<values.count { values[index] *= 2 }
         let assessments = replay(values)
-        #expect(indices(assessments, .fired) == [102])
+        #expect(indices(assessments, .fired) == [shift + 2])
         // 72 beyond intervals after firing (the default adaptation), the level is adopted ...
         let adopted = assessments.indices.filter { assessments[$0].adoptedNewLevel }
-        #expect(adopted == [102 + 71])
-        // ... and the alert resolves as soon as the series has been within for three intervals.
-        #expect(indices(assessments, .resolved) == [102 + 71 + 3])
-        #expect(abs(assessments.last!.expected - 20) < 1)
-        var never = AnomalyConfiguration.standard
-        never.adaptationIntervals = 0
-        #expect(replay(values, configuration: never).last!.isOpen)
+        #expect(adopted == [shift + 2 + 71])
+        // ... and the alert resolves once the series has been within for three intervals, for good.
+        #expect(indices(assessments, .resolved) == [shift + 2 + 71 + 3])
+        #expect(assessments[(shift + 2 + 71 + 3)...].allSatisfy { abs($0.expected - 20) < 1 })
+    }
+
+    @Test func aLastingShiftInAYoungSeriesIsAdoptedToo() {
+        var values = flat(24 * 14)
+        for index in 100..<values.count { values[index] *= 2 }
+        var configuration = AnomalyConfiguration.standard
+        configuration.adaptationIntervals = 24
+        let assessments = replay(values, configuration: configuration)
+        #expect(indices(assessments, .fired) == [102])
+        #expect(assessments.indices.filter { assessments[$0].adoptedNewLevel } == [102 + 23])
+        #expect(indices(assessments, .resolved) == [102 + 23 + 3])
+        #expect(assessments[(102 + 23 + 3)...].allSatisfy { !$0.isBeyond && $0.expected > 18 })
     }
 
     @Test func aMissingIntervalBreaksARun() {

@@ -27,7 +27,7 @@ public struct AnomalyConfiguration: Sendable, Hashable, Codable {
     public var sustainedIntervals: Int
     /// Intervals of history before any alert (cold start).
     public var minimumHistory: Int
-    /// Beyond-threshold intervals of one open anomaly after which its level becomes the new normal (0: never).
+    /// Beyond-threshold intervals of one open anomaly after which its level becomes the new normal.
     public var adaptationIntervals: Int
     /// Which way counts.
     public var direction: AnomalyDirection
@@ -89,8 +89,8 @@ public struct AnomalyConfiguration: Sendable, Hashable, Codable {
         guard (0...100_000).contains(minimumHistory) else {
             return FieldError(code: "invalid_value", message: "minimum_history must be 0...100000 intervals", field: "minimum_history")
         }
-        guard adaptationIntervals == 0 || (sustainedIntervals...100_000).contains(adaptationIntervals) else {
-            return FieldError(code: "invalid_value", message: "adaptation_intervals must be 0 (never) or from sustained_intervals to 100000", field: "adaptation_intervals")
+        guard (sustainedIntervals...100_000).contains(adaptationIntervals) else {
+            return FieldError(code: "invalid_value", message: "adaptation_intervals must be from sustained_intervals to 100000", field: "adaptation_intervals")
         }
         guard (60...86_400).contains(intervalSeconds), 86_400 % intervalSeconds == 0 else {
             return FieldError(code: "invalid_value", message: "interval_seconds must divide a day and be 60...86400", field: "interval_seconds")

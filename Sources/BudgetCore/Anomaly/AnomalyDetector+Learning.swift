@@ -3,14 +3,20 @@
 // - During the cold start every value is learnt as it is: there is nothing to protect yet.
 // - Afterwards a value is learnt clamped into the normal band (expected ± the larger threshold), so a spike
 //   moves a median by one rank at most, and only by the threshold.
-// - While an anomaly is open its beyond intervals are held out of the baseline (the last 24 are kept with
-//   their expected values). When it resolves they are learnt, clamped: a pattern that keeps coming back
-//   (a new nightly batch) is learnt over a few occurrences instead of alerting forever.
+// - While an anomaly is open its beyond intervals are held out of the baseline for a day (the last 24 are
+//   kept with their expected values), then learnt clamped; when it resolves the held ones are learnt,
+//   clamped, too. So a pattern that keeps coming back (a new nightly batch, busy weekends) is learnt over a
+//   few occurrences instead of alerting forever, and the baseline never sees an anomaly's last day raw.
 // - After `adaptationIntervals` beyond intervals the anomaly's level becomes the new normal: the baseline is
 //   rebased onto it (`adoptOpenLevel`), then the held values are learnt against the rebased baseline.
 extension AnomalyDetector {
-    static func hold(expected: Double, actual: Double, slot: Int, in state: inout AnomalyState) {
+    static func hold(expected: Double, actual: Double, slot: Int, in state: inout AnomalyState, configuration: AnomalyConfiguration) {
         state.openBeyondCount += 1
+        if state.openActual.isFull, let slot = state.openSlots.first, let expected = state.openExpected.first, let actual = state.openActual.first {
+            // Older than the held day: learnt now, clamped, as after a resolution.
+            let band = AnomalyDeviation.bandwidth(expected: expected, configuration: configuration)
+            state.baseline.learn(min(max(actual, expected - band), expected + band), hourOfWeek: slot)
+        }
         state.openExpected.append(RobustStatistics.rounded(expected, significantDigits: SeasonalBaseline.storedDigits))
         state.openActual.append(RobustStatistics.rounded(actual, significantDigits: SeasonalBaseline.storedDigits))
         state.openSlots.append(slot)

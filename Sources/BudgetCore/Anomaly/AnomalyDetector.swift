@@ -56,8 +56,8 @@ public enum AnomalyDetector {
         }
         let slot = SeasonalBaseline.slot(of: timestamp).hourOfWeek
         if let open = state.openDirection, watchedSign == open.sign {
-            hold(expected: expected, actual: actual, slot: slot, in: &state)
-            if configuration.adaptationIntervals > 0, state.openBeyondCount >= configuration.adaptationIntervals {
+            hold(expected: expected, actual: actual, slot: slot, in: &state, configuration: configuration)
+            if state.openBeyondCount >= configuration.adaptationIntervals {
                 adoptOpenLevel(&state, configuration: configuration)
                 assessment.adoptedNewLevel = true
             }

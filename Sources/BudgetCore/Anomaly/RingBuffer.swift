@@ -34,6 +34,14 @@ public struct RingBuffer<Element> {
         head == 0 ? storage : Array(storage[head...] + storage[..<head])
     }
 
+    /// The oldest element kept: the one the next append drops when the buffer is full.
+    public var first: Element? {
+        storage.isEmpty ? nil : storage[head]
+    }
+
+    /// Whether the next append drops the oldest element.
+    public var isFull: Bool { storage.count == capacity }
+
     /// The element appended last.
     public var last: Element? {
         guard !storage.isEmpty else { return nil }

@@ -30,13 +30,13 @@ public enum SyntheticSeries {
     public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
         /// A flat level with 5 % noise; nothing to find.
         case steady
-        /// A business-hours daily shape, with one growth episode (×1.8–3 for 6–48 h).
+        /// A business-hours daily shape, with one growth episode (×1.6–3 for 6–48 h).
         case daily
         /// A daily shape times a weekday factor (quieter or busier weekends), with one growth episode.
         case weekly
         /// Slow compound growth of 0.5–3 % a day; organic, nothing to find.
         case trend
-        /// A step up ×1.8–3 that lasts 12–120 h or to the end.
+        /// A step up ×1.6–3 that lasts 12–120 h or to the end.
         case step
         /// A linear climb to ×2–3 over 12–48 h, held 24–72 h, then back.
         case ramp
@@ -86,7 +86,7 @@ public enum SyntheticSeries {
             let first = random.integer(10 * 24...30 * 24)
             let lastsToEnd = random.integer(0...2) == 0
             let end = lastsToEnd ? count : min(count, first + random.integer(12...120))
-            let multiplier = random.uniform(1.8...3)
+            let multiplier = random.uniform(1.6...3)
             for index in first..<end { factors[index] = multiplier }
             anomalies.append(first..<end)
         case .ramp:
@@ -128,12 +128,12 @@ public enum SyntheticSeries {
         return LabelledSeries(kind: kind, seed: seed, start: start, intervalSeconds: 3600, values: values, anomalies: anomalies)
     }
 
-    /// Multiplies a random stretch by ×1.8–3 and returns it.
+    /// Multiplies a random stretch by ×1.6–3 and returns it.
     private static func episode(_ factors: inout [Double], _ random: inout SeededGenerator,
                                 days: ClosedRange<Int>, hours: ClosedRange<Int>) -> Range<Int> {
         let first = random.integer(days.lowerBound * 24...days.upperBound * 24)
         let end = min(factors.count, first + random.integer(hours))
-        let multiplier = random.uniform(1.8...3)
+        let multiplier = random.uniform(1.6...3)
         for index in first..<end { factors[index] = multiplier }
         return first..<end
     }

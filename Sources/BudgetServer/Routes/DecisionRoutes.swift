@@ -8,6 +8,7 @@ import Logging
 struct DecisionRoutes {
     let store: BudgetStore
     let settings: DecisionSettings
+    let metrics: BudgetMetrics
 
     /// The answer: the stored result plus the decision's identity and what it reserved.
     struct Answer: Encodable {
@@ -84,6 +85,15 @@ struct DecisionRoutes {
             if let problem = body.problem { throw APIError(.badRequest, problem) }
             let decision = try await store.decide(tenant: tenant, request: body, now: Timestamp.now(), settings: settings)
             Self.log(decision, tenant: tenant, logger: context.logger)
+            if !decision.repeated {
+                let request = decision.request
+                let direction = request.desiredReplicas > request.currentReplicas ? "up" : (request.desiredReplicas < request.currentReplicas ? "down" : "none")
+                metrics.recordDecision(
+                    tenant: tenant, environment: request.environment, direction: direction, outcome: decision.result.outcome.rawValue,
+                    reasonCodes: decision.result.reasons.map(\.code)
+                )
+                metrics.setReplicaCount(tenant: tenant, environment: request.environment, service: request.service, replicas: decision.result.allowedReplicas)
+            }
             return try JSONResponse(Answer(decision)).response
         }
         routes.add(.get, "/v1/tenants/{tenant}/decisions/{id}") { _, context in

@@ -7,6 +7,7 @@ struct UsageRoutes {
     let store: BudgetStore
     let configuration: ServerConfiguration
     let limiter: ConcurrencyLimiter
+    let metrics: BudgetMetrics
 
     func register(on routes: RouteRegistry) {
         routes.add(.post, "/v1/tenants/{tenant}/usage") { request, context in
@@ -14,6 +15,8 @@ struct UsageRoutes {
             _ = try context.require(.ingest, on: tenant)
             let format = try UsagePayload.format(of: request.headers[.contentType])
             let answer = try await limiter.withSlot {
+                metrics.setQueueDepth("ingest_in_flight", limiter.current)
+                defer { metrics.setQueueDepth("ingest_in_flight", limiter.current - 1) }
                 let body = try await request.body.collect(upTo: configuration.maximumBodyBytes)
                 let payload = try UsagePayload(body: body, format: format, maximumSamples: configuration.maximumSamplesPerRequest)
                 return try await store.ingest(tenant: tenant, samples: payload.samples)
@@ -24,6 +27,7 @@ struct UsageRoutes {
                     message: "\(limiter.limit) ingest requests are already in flight; retry shortly", retryAfter: 1
                 )
             }
+            metrics.recordIngest(tenant: tenant, accepted: answer.accepted, duplicates: answer.duplicates)
             return try JSONResponse(answer).response
         }
     }

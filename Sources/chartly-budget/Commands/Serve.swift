@@ -26,6 +26,13 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Minutes an unconfirmed reservation holds headroom.")
     var reservationTTLMinutes: Int = 15
 
+    @Option(help: "Log format: json (one object per line) or text. Level from LOG_LEVEL (default info).")
+    var logFormat: String = ProcessInfo.processInfo.environment["LOG_FORMAT"] ?? "json"
+
+    func validate() throws {
+        guard ["json", "text"].contains(logFormat) else { throw ValidationError("--log-format must be json or text") }
+    }
+
     /// `CHARTLY_ADMIN_TOKEN`; on the embedded default without it, one generated once and kept under the data directory.
     func bootstrapAdminToken(embedded: Bool, logger: Logger) throws -> String? {
         if let token = ProcessInfo.processInfo.environment["CHARTLY_ADMIN_TOKEN"], !token.isEmpty {
@@ -48,6 +55,11 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let level = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
+        let format = logFormat
+        LoggingSystem.bootstrap { label in
+            format == "json" ? AnyLogHandler(JSONLogHandler(label: label, level: level)) : AnyLogHandler(StreamLogHandler.standardError(label: label))
+        }
         let logger = makeLogger("chartly.serve")
         // Read Budgets/ before anything starts: a broken file stops start-up with its file, line and field.
         let budgetsDirectory = budgets ?? (FileManager.default.fileExists(atPath: "Budgets") ? "Budgets" : nil)
