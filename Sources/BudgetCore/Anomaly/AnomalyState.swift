@@ -1,4 +1,4 @@
-/// Everything the detector keeps about one series between two points: bounded (about 4 KB of JSON),
+/// Everything the detector keeps about one series between two points: bounded (about 6 KB of JSON),
 /// so the store keeps it as one JSON document per series and a restart resumes with the same baseline.
 public struct AnomalyState: Sendable, Hashable {
     /// Bumped when the layout changes; a document of another version is dropped and the series starts cold.

@@ -22,10 +22,10 @@ enum DashboardStyle {
     .muted, .period { color: var(--muted); }
     .card { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 18px 20px; margin: 16px 0; overflow-x: auto; }
     .figures { display: grid; grid-template-columns: repeat(auto-fit, minmax(160px, 1fr)); gap: 12px; margin: 16px 0; }
-    .figure { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 12px 14px; }
+    .figure { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 12px; }
     .figure dt { color: var(--muted); font-size: 13px; }
-    .figure dd { margin: 2px 0 0; font-size: 22px; font-weight: 650; font-variant-numeric: tabular-nums; white-space: nowrap; }
-    .figure dd .unit { font-size: 13px; font-weight: 500; color: var(--muted); }
+    .figure dd { margin: 2px 0 0; font-size: clamp(16px, 1.6vw, 19px); font-weight: 650; font-variant-numeric: tabular-nums; white-space: nowrap; }
+    .figure dd .unit { font-size: 12px; font-weight: 500; color: var(--muted); }
     .figure.over-cap dd, .figure.negative dd { color: var(--veto); }
     .figure.over-budget dd { color: var(--clamp); }
     .figure.absent dd { color: var(--muted); font-weight: 400; }

@@ -51,7 +51,7 @@ enum DashboardTemplates {
     <h1>Environments <span class="muted">{{tenant}}</span></h1>
     <section class="card">
     <table id="environments">
-    <thead><tr><th scope="col">Environment</th><th scope="col" class="num">Spend so far</th><th scope="col">Of cap</th><th scope="col" class="num">Forecast</th><th scope="col" class="num">Budget</th><th scope="col" class="num">Cap</th><th scope="col" class="num">Run rate</th><th scope="col" class="num">Headroom</th><th scope="col" class="num">Alerts</th></tr></thead>
+    <thead><tr><th scope="col">Environment</th><th scope="col" class="num">Spend so far</th><th scope="col">Of cap or budget</th><th scope="col" class="num">Forecast</th><th scope="col" class="num">Budget</th><th scope="col" class="num">Cap</th><th scope="col" class="num">Run rate</th><th scope="col" class="num">Headroom</th><th scope="col" class="num">Alerts</th></tr></thead>
     <tbody>
     {{#rows}}<tr data-environment="{{environment}}" class="{{rowClass}}">
     <th scope="row"><a href="{{href}}">{{environment}}</a></th>
