@@ -60,7 +60,7 @@ public func buildRouter(
         .register(on: registry)
     RateCardRoutes(store: store).register(on: registry)
     SettingsRoutes(store: store).register(on: registry)
-    CostRoutes(store: store).register(on: registry)
+    CostRoutes(store: store, anomaly: configuration.alertJobs.anomaly).register(on: registry)
     BilledCostRoutes(store: store, configuration: configuration).register(on: registry)
     ConfigRoutes(store: store).register(on: registry)
     ApplyRoutes(store: store).register(on: registry)

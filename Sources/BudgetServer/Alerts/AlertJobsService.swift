@@ -12,6 +12,8 @@ public struct AlertJobsService: Service {
         public var capQuietPeriod: TimeSpan = .minutes(15)
         /// A firing, unacknowledged alert is sent again this often.
         public var reminderInterval: TimeSpan = .hours(4)
+        /// The abnormal-growth detector's thresholds (relative, absolute, sustain, minimum history).
+        public var anomaly = AnomalyConfiguration.standard
 
         public init() {}
     }
@@ -50,6 +52,7 @@ public struct AlertJobsService: Service {
         await attempt("budgets") { _ = try await store.evaluateBudgets(now: now) }
         await attempt("cap alerts") { _ = try await store.resolveQuietCapAlerts(now: now, quiet: settings.capQuietPeriod) }
         await attempt("reminders") { _ = try await store.sendReminders(now: now, interval: settings.reminderInterval) }
+        await attempt("anomalies") { _ = try await store.detectAnomalies(now: now, configuration: settings.anomaly) }
         for job in extraJobs { await attempt("job") { try await job(now) } }
     }
 }

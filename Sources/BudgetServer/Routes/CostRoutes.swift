@@ -5,6 +5,7 @@ import Hummingbird
 /// `GET …/costs` and `GET …/environments/{environment}/status`.
 struct CostRoutes {
     let store: BudgetStore
+    let anomaly: AnomalyConfiguration
 
     func register(on routes: RouteRegistry) {
         routes.add(.get, "/v1/tenants/{tenant}/costs") { request, context in
@@ -19,7 +20,8 @@ struct CostRoutes {
             _ = try context.require(.read, on: tenant)
             let environment = try context.name("environment")
             let status = try await store.environmentStatus(tenant: tenant, environment: environment, now: Timestamp.now())
-            return try JSONResponse(EnvironmentStatusView(status)).response
+            let detector = try await store.anomalyState(tenant: tenant, environment: environment)
+            return try JSONResponse(EnvironmentStatusView(status, detector: AnomalyDetectionView(detector, configuration: anomaly))).response
         }
     }
 

@@ -129,9 +129,11 @@ struct EnvironmentStatusView: Encodable {
     var services: [Service]
     var unpriced: [CostReportView.Unpriced]
     var rateCardVersions: [Int]
+    var anomalyDetection: AnomalyDetectionView?
 
     enum CodingKeys: String, CodingKey {
         case tenant, environment, currency, period, forecast, services, unpriced
+        case anomalyDetection = "anomaly_detection"
         case asOf = "as_of"
         case spendSoFar = "spend_so_far"
         case runRatePerHour = "run_rate_per_hour"
@@ -139,7 +141,8 @@ struct EnvironmentStatusView: Encodable {
         case rateCardVersions = "rate_card_versions"
     }
 
-    init(_ status: EnvironmentStatus) {
+    init(_ status: EnvironmentStatus, detector: AnomalyDetectionView? = nil) {
+        anomalyDetection = detector
         tenant = status.tenant
         environment = status.environment
         currency = status.currency?.code
@@ -155,5 +158,35 @@ struct EnvironmentStatusView: Encodable {
         services = status.services.map { Service(service: $0.service, spendSoFar: $0.spendSoFar, runRatePerHour: $0.runRatePerHour) }
         unpriced = status.unpriced.map(UnpricedUsage.view)
         rateCardVersions = status.rateVersions
+    }
+}
+
+/// Whether growth alerts are live for the environment, or the detector is still learning (cold start).
+struct AnomalyDetectionView: Encodable {
+    var state: String
+    var hoursObserved: Int
+    var hoursUntilReady: Int
+    var message: String
+
+    enum CodingKeys: String, CodingKey {
+        case state, message
+        case hoursObserved = "hours_observed"
+        case hoursUntilReady = "hours_until_ready"
+    }
+
+    init(_ detector: AnomalyState?, configuration: AnomalyConfiguration) {
+        let observed = detector?.history ?? 0
+        hoursObserved = observed
+        hoursUntilReady = max(0, configuration.minimumHistory - observed)
+        if hoursUntilReady > 0 {
+            state = "learning"
+            message = "learning the baseline: no growth alerts before \(configuration.minimumHistory) hours of history (\(hoursUntilReady) to go)"
+        } else if detector?.isOpen == true {
+            state = "anomaly"
+            message = "abnormal growth is open for this environment"
+        } else {
+            state = "watching"
+            message = "watching for abnormal growth"
+        }
     }
 }
