@@ -45,13 +45,9 @@ public func buildRouter(
     let router = Router(context: BudgetRequestContext.self)
     router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
     router.add(middleware: ErrorMiddleware())
-    router.add(
-        middleware: AuthMiddleware(
-            authenticator: Authenticator(store: store, bootstrapAdminToken: configuration.bootstrapAdminToken),
-            rateLimiter: RateLimiter(perToken: .init(rate: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst)),
-            protectMetrics: configuration.protectMetrics
-        )
-    )
+    let authenticator = Authenticator(store: store, bootstrapAdminToken: configuration.bootstrapAdminToken)
+    let rateLimiter = RateLimiter(perToken: .init(rate: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst))
+    router.add(middleware: AuthMiddleware(authenticator: authenticator, rateLimiter: rateLimiter, protectMetrics: configuration.protectMetrics))
     let registry = RouteRegistry(router: router)
     HealthRoutes(store: store, expectedMigration: expectedMigration).register(on: registry)
     OpenAPIRoutes().register(on: registry)
@@ -68,6 +64,7 @@ public func buildRouter(
     DecisionRoutes(store: store, settings: configuration.decisions, metrics: metrics).register(on: registry)
     TokenRoutes(store: store).register(on: registry)
     AuditRoutes(store: store).register(on: registry)
+    DashboardRoutes(store: store, authenticator: authenticator, rateLimiter: rateLimiter).register(on: registry)
     return (router, registry.routes)
 }
 

@@ -48,17 +48,27 @@ struct EnvironmentListContext {
         var meterTitle: String
     }
 
+    struct TenantLink {
+        var name: String
+        var href: String
+        var current: Bool
+    }
+
     var chrome: PageChrome
     var tenant: String
     var rows: [Row]
+    var tenants: [TenantLink]
+    var hasTenants: Bool
 
-    init(tenant: String, environments: [EnvironmentSummary]) {
+    init(tenant: String, environments: [EnvironmentSummary], tenants: [String] = []) {
         chrome = PageChrome(
             title: "Environments · \(tenant)",
-            crumbs: [.init(label: tenant, href: "/", isLink: false)],
+            crumbs: [.init(label: tenant, href: HTMLText.tenantPath(tenant), isLink: false)],
             signedIn: true
         )
         self.tenant = tenant
+        self.tenants = tenants.sorted().map { TenantLink(name: $0, href: HTMLText.tenantPath($0), current: $0 == tenant) }
+        hasTenants = tenants.count > 1
         rows = environments.sorted { ($0.tenant, $0.environment) < ($1.tenant, $1.environment) }.map(Self.row)
     }
 

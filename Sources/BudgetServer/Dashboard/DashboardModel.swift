@@ -2,8 +2,9 @@ import BudgetCore
 
 /// One page of the server-rendered dashboard, with everything it shows already computed.
 public enum DashboardPage: Sendable {
-    /// `/`: the tenant's environments, each with its headline figures.
-    case environmentList(tenant: String, environments: [EnvironmentSummary])
+    /// `/tenants/{tenant}`: the tenant's environments, each with its headline figures, and links to the
+    /// other tenants the signed-in token may read.
+    case environmentList(tenant: String, environments: [EnvironmentSummary], tenants: [String] = [])
     /// `/tenants/{tenant}/environments/{environment}`: charts, services, alerts and decisions.
     case environment(EnvironmentView)
     /// The sign-in form, with the reason the last attempt failed when there was one.
@@ -20,7 +21,7 @@ public struct EnvironmentSummary: Sendable, Hashable {
     public var budget: Money?
     public var cap: Money?
     public var runRatePerHour: Money
-    /// The cap (or, without one, the budget) minus spend so far; nil when neither is set.
+    /// The cap (or, without one, the budget) minus the forecast; nil when neither is set.
     public var headroom: Money?
     public var firingAlerts: Int
 

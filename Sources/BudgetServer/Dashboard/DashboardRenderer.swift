@@ -16,8 +16,10 @@ public enum DashboardRenderer {
         switch page {
         case .signIn(let error):
             rendered = library.render(SignInContext(error: error), withTemplate: "signIn")
-        case .environmentList(let tenant, let environments):
-            rendered = library.render(EnvironmentListContext(tenant: tenant, environments: environments), withTemplate: "environmentList")
+        case .environmentList(let tenant, let environments, let tenants):
+            rendered = library.render(
+                EnvironmentListContext(tenant: tenant, environments: environments, tenants: tenants), withTemplate: "environmentList"
+            )
         case .environment(let view):
             rendered = library.render(EnvironmentContext(view), withTemplate: "environment")
         }

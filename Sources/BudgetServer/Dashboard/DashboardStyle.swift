@@ -12,6 +12,8 @@ enum DashboardStyle {
     .brand { font-weight: 700; color: var(--ink); text-decoration: none; }
     nav ol { display: flex; gap: 8px; list-style: none; margin: 0; padding: 0; color: var(--muted); }
     nav li + li::before { content: "/"; margin-right: 8px; color: var(--line); }
+    nav.tenants ul { display: flex; gap: 12px; list-style: none; margin: 0 0 12px; padding: 0; }
+    nav.tenants a[aria-current] { font-weight: 600; color: inherit; text-decoration: none; }
     .sign-out { margin-left: auto; }
     button { font: inherit; padding: 6px 14px; border-radius: 6px; border: 1px solid #d1d5db; background: #fff; cursor: pointer; }
     button.primary { background: var(--accent); border-color: var(--accent); color: #fff; }

@@ -49,6 +49,7 @@ enum DashboardTemplates {
     static let environmentList = """
     {{>header}}
     <h1>Environments <span class="muted">{{tenant}}</span></h1>
+    {{#hasTenants}}<nav class="tenants" aria-label="Tenants"><ul>{{#tenants}}<li><a href="{{href}}"{{#current}} aria-current="page"{{/current}}>{{name}}</a></li>{{/tenants}}</ul></nav>{{/hasTenants}}
     <section class="card">
     <table id="environments">
     <thead><tr><th scope="col">Environment</th><th scope="col" class="num">Spend so far</th><th scope="col">Of cap or budget</th><th scope="col" class="num">Forecast</th><th scope="col" class="num">Budget</th><th scope="col" class="num">Cap</th><th scope="col" class="num">Run rate</th><th scope="col" class="num">Headroom</th><th scope="col" class="num">Alerts</th></tr></thead>

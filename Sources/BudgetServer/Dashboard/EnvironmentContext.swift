@@ -74,7 +74,7 @@ struct EnvironmentContext {
         chrome = PageChrome(
             title: "\(view.environment) · \(view.tenant)",
             crumbs: [
-                .init(label: view.tenant, href: "/", isLink: true),
+                .init(label: view.tenant, href: HTMLText.tenantPath(view.tenant), isLink: true),
                 .init(label: view.environment, href: HTMLText.environmentPath(tenant: view.tenant, environment: view.environment), isLink: false),
             ],
             signedIn: true

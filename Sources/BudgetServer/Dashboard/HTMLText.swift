@@ -40,6 +40,10 @@ enum HTMLText {
     }
 
     /// The dashboard page of one environment.
+    static func tenantPath(_ tenant: String) -> String {
+        "/tenants/\(pathSegment(tenant))"
+    }
+
     static func environmentPath(tenant: String, environment: String) -> String {
         "/tenants/\(pathSegment(tenant))/environments/\(pathSegment(environment))"
     }

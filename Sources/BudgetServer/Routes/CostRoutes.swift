@@ -21,7 +21,9 @@ struct CostRoutes {
             let environment = try context.name("environment")
             let status = try await store.environmentStatus(tenant: tenant, environment: environment, now: Timestamp.now())
             let detector = try await store.anomalyState(tenant: tenant, environment: environment)
-            return try JSONResponse(EnvironmentStatusView(status, detector: AnomalyDetectionView(detector, configuration: anomaly))).response
+            let limits = try await EnvironmentLimits.load(store: store, tenant: tenant, environment: environment, forecast: status.projection.forecast)
+            let view = EnvironmentStatusView(status, limits: limits, detector: AnomalyDetectionView(detector, configuration: anomaly))
+            return try JSONResponse(view).response
         }
     }
 

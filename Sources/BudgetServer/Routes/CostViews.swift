@@ -130,9 +130,17 @@ struct EnvironmentStatusView: Encodable {
     var unpriced: [CostReportView.Unpriced]
     var rateCardVersions: [Int]
     var anomalyDetection: AnomalyDetectionView?
+    /// The environment-wide budget and cap (null when unset), and cap (or budget) minus forecast.
+    var budget: Money?
+    var budgetName: String?
+    var cap: Money?
+    var capName: String?
+    var headroom: Money?
 
     enum CodingKeys: String, CodingKey {
-        case tenant, environment, currency, period, forecast, services, unpriced
+        case tenant, environment, currency, period, forecast, services, unpriced, budget, cap, headroom
+        case budgetName = "budget_name"
+        case capName = "cap_name"
         case anomalyDetection = "anomaly_detection"
         case asOf = "as_of"
         case spendSoFar = "spend_so_far"
@@ -141,8 +149,13 @@ struct EnvironmentStatusView: Encodable {
         case rateCardVersions = "rate_card_versions"
     }
 
-    init(_ status: EnvironmentStatus, detector: AnomalyDetectionView? = nil) {
+    init(_ status: EnvironmentStatus, limits: EnvironmentLimits? = nil, detector: AnomalyDetectionView? = nil) {
         anomalyDetection = detector
+        budget = limits?.budget
+        budgetName = limits?.budgetName
+        cap = limits?.cap
+        capName = limits?.capName
+        headroom = limits?.headroom
         tenant = status.tenant
         environment = status.environment
         currency = status.currency?.code
@@ -158,6 +171,28 @@ struct EnvironmentStatusView: Encodable {
         services = status.services.map { Service(service: $0.service, spendSoFar: $0.spendSoFar, runRatePerHour: $0.runRatePerHour) }
         unpriced = status.unpriced.map(UnpricedUsage.view)
         rateCardVersions = status.rateVersions
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(tenant, forKey: .tenant)
+        try container.encode(environment, forKey: .environment)
+        try container.encode(currency, forKey: .currency)
+        try container.encode(asOf, forKey: .asOf)
+        try container.encode(period, forKey: .period)
+        try container.encode(spendSoFar, forKey: .spendSoFar)
+        try container.encode(runRatePerHour, forKey: .runRatePerHour)
+        try container.encode(runRateHour, forKey: .runRateHour)
+        try container.encode(forecast, forKey: .forecast)
+        try container.encode(budget, forKey: .budget)
+        try container.encode(budgetName, forKey: .budgetName)
+        try container.encode(cap, forKey: .cap)
+        try container.encode(capName, forKey: .capName)
+        try container.encode(headroom, forKey: .headroom)
+        try container.encode(services, forKey: .services)
+        try container.encode(unpriced, forKey: .unpriced)
+        try container.encode(rateCardVersions, forKey: .rateCardVersions)
+        try container.encodeIfPresent(anomalyDetection, forKey: .anomalyDetection)
     }
 }
 

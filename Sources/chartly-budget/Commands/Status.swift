@@ -41,6 +41,11 @@ struct Status: AsyncParsableCommand {
         var spend_so_far: String
         var run_rate_per_hour: String
         var forecast: String
+        var budget: String?
+        var budget_name: String?
+        var cap: String?
+        var cap_name: String?
+        var headroom: String?
         var services: [Service]
         var unpriced: [Unpriced]
     }
@@ -88,6 +93,9 @@ enum StatusTable {
         lines.append("  spend so far   \(status.spend_so_far) \(currency)")
         lines.append("  run rate       \(status.run_rate_per_hour) \(currency)/h")
         lines.append("  forecast       \(status.forecast) \(currency)")
+        if let budget = status.budget { lines.append("  budget         \(budget) \(currency) (\(status.budget_name ?? ""))") }
+        if let cap = status.cap { lines.append("  cap            \(cap) \(currency) (\(status.cap_name ?? ""))") }
+        if let headroom = status.headroom { lines.append("  headroom       \(headroom) \(currency) (\(status.cap == nil ? "budget" : "cap") minus forecast)") }
         if !status.services.isEmpty {
             let width = max(7, status.services.map(\.service.count).max() ?? 0)
             lines.append("")
