@@ -106,7 +106,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "BudgetTestSupport", "LocalPostgres", "BudgetStore",
+                "BudgetTestSupport", "LocalPostgres", "BudgetStore", "BudgetCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),

@@ -177,6 +177,19 @@ struct DecisionCostTests {
         #expect(result.allowedReplicas == 6)
     }
 
+    @Test("a projection with fractions of a cent is shown rounded up to the cent; the reason's value keeps every digit")
+    func projectionInMessage() {
+        // 100 hours and 20 minutes left: 47,070.00 + 12.40 × 100.333… = 48,314.1333… USD.
+        let card = RateCard(version: 1, effectiveFrom: F.at("2026-01-01T00:00:00Z"), currency: Currency("USD")!, prices: [.cpuCores: Price(decimalString: "1.55")!])
+        var snapshot = F.snapshot(caps: [F.cap(periodSpend: "48000.00")], rateCard: card, environment: .init(spendSoFar: F.money("47070")))
+        snapshot.evaluatedAt = F.at("2026-11-26T19:40:00Z")
+        let request = DecisionRequest(requestID: "x", environment: "prod", service: "api", currentReplicas: 3, desiredReplicas: 7,
+                                      perReplica: ["cpu_cores": 2], signals: [Signal(name: "queue_depth", value: 120)])
+        let result = DecisionEngine.evaluate(request, snapshot)
+        #expect(result.reasons.first?.message == "exceeded cap prod-monthly: requested +12.40 USD/h, projected 48,314.14 USD, limit 48,000.00 USD")
+        #expect(result.reasons.first?.value.hasPrefix("48314.13") == true)
+    }
+
     @Test("the hourly run-rate cap: 2.50 + 0.10 n ≤ 3.00")
     func hourlyCap() {
         let result = DecisionEngine.evaluate(F.request(current: 3, desired: 12), F.snapshot(caps: [F.cap(hourly: "3.00")]))

@@ -75,6 +75,16 @@ struct CostOfIncrement {
         return "\(value.formatted(grouping: true)) \(currency)".trimmingTrailingSpace()
     }
 
+    /// A projection in a sentence: rounded up to the cent (it is never shown below the real figure; the
+    /// reason's `value` keeps every digit).
+    func projectedMoney(_ value: Money?) -> String {
+        guard let value else { return "unknown" }
+        let cent: Int64 = 10_000_000
+        let (quotient, remainder) = value.nanos.quotientAndRemainder(dividingBy: cent)
+        let up = remainder > 0 && quotient < Int64.max / cent ? quotient + 1 : quotient
+        return money(Money(nanos: up * cent))
+    }
+
     func constraints(requested: Int) -> [DecisionEngine.Constraint] {
         var constraints: [DecisionEngine.Constraint] = []
         for cap in snapshot.caps {
@@ -114,7 +124,7 @@ struct CostOfIncrement {
                         reason: .init(
                             code: "cap_period_spend", limitName: cap.name, limit: limit.decimalString,
                             value: projected(requested)?.decimalString ?? "unknown", enforcement: cap.enforcement,
-                            message: "\(verb) cap \(cap.name): requested +\(requestedCost)/h, projected \(money(projected(requested))), limit \(money(limit))"
+                            message: "\(verb) cap \(cap.name): requested +\(requestedCost)/h, projected \(projectedMoney(projected(requested))), limit \(money(limit))"
                         )
                     )
                 )
