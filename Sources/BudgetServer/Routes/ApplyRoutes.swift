@@ -49,6 +49,7 @@ struct ApplyRoutes {
             }
             let dryRun = body.dryRun ?? false
             let plan = try await store.apply(desired, actor: actor, dryRun: dryRun, prune: body.prune ?? true, now: Timestamp.now())
+            if !dryRun { ConfigChangeLog.log(context.logger, plan: plan, actor: actor.id) }
             return try JSONResponse(Answer(applied: !dryRun, plan: plan)).response
         }
     }

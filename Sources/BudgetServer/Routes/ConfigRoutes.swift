@@ -80,6 +80,7 @@ struct ConfigRoutes {
                 let cap: Cap
                 do { cap = try spec.cap(environment: environment, service: service, defaultName: "\(environment)\(service.map { "-\($0)" } ?? "")-cap") } catch let error as ConfigSpecs.Invalid { throw Self.invalid(error) }
                 let write = try await store.putConfig(tenant: tenant, cap, actor: actor)
+                ConfigChangeLog.log(context.logger, tenant: tenant, kind: "cap", key: Self.capKey(environment, service), write: write, actor: actor)
                 return try Self.respond(write, spec: ConfigSpecs.CapSpec.init, identity: Self.capIdentity(environment, service))
             }
             routes.add(.get, path) { _, context in
@@ -96,9 +97,14 @@ struct ConfigRoutes {
                 let environment = try context.name("environment")
                 let service = scoped ? try context.name("service") : nil
                 let deleted = try await store.deleteConfig(Cap.self, tenant: tenant, key: ConfigKey([("environment", environment), ("service", service ?? "")]), actor: actor)
+                ConfigChangeLog.log(context.logger, tenant: tenant, kind: "cap", key: Self.capKey(environment, service), action: "delete", version: deleted.version, actor: actor.id)
                 return try Self.shown(deleted, what: "cap", spec: ConfigSpecs.CapSpec.init, identity: Self.capIdentity(environment, service))
             }
         }
+    }
+
+    static func capKey(_ environment: String, _ service: String?) -> String {
+        environment + (service.map { "/\($0)" } ?? "")
     }
 
     static func capIdentity(_ environment: String, _ service: String?) -> [String: String] {
@@ -115,7 +121,9 @@ struct ConfigRoutes {
             let spec = try await JSONBody.decode(ConfigSpecs.BudgetSpec.self, from: request)
             let budget: Budget
             do { budget = try spec.budget(name: name, environment: nil) } catch let error as ConfigSpecs.Invalid { throw Self.invalid(error) }
-            return try Self.respond(try await store.putConfig(tenant: tenant, budget, actor: actor), spec: ConfigSpecs.BudgetSpec.init, identity: ["name": name])
+            let write = try await store.putConfig(tenant: tenant, budget, actor: actor)
+            ConfigChangeLog.log(context.logger, tenant: tenant, kind: "budget", key: name, write: write, actor: actor)
+            return try Self.respond(write, spec: ConfigSpecs.BudgetSpec.init, identity: ["name": name])
         }
         routes.add(.get, "/v1/tenants/{tenant}/budgets/{name}") { _, context in
             let tenant = try context.tenant()
@@ -129,6 +137,7 @@ struct ConfigRoutes {
             let actor = try context.require(.manage, on: tenant)
             let name = try context.name("name")
             let deleted = try await store.deleteConfig(Budget.self, tenant: tenant, key: ConfigKey([("name", name)]), actor: actor)
+            ConfigChangeLog.log(context.logger, tenant: tenant, kind: "budget", key: name, action: "delete", version: deleted.version, actor: actor.id)
             return try Self.shown(deleted, what: "budget", spec: ConfigSpecs.BudgetSpec.init, identity: ["name": name])
         }
         routes.add(.get, "/v1/tenants/{tenant}/budgets") { _, context in
@@ -151,7 +160,7 @@ struct ConfigRoutes {
             let policy: ScalingPolicy
             do { policy = try spec.policy(environment: environment, service: service) } catch let error as ConfigSpecs.Invalid { throw Self.invalid(error) }
             let write = try await store.putConfig(tenant: tenant, policy, actor: actor)
-            context.logger.info("scaling policy changed", metadata: ["tenant": "\(tenant)", "environment": "\(environment)", "service": "\(service)", "version": "\(write.object.version)"])
+            ConfigChangeLog.log(context.logger, tenant: tenant, kind: "scaling_policy", key: "\(environment)/\(service)", write: write, actor: actor)
             return try Self.respond(write, spec: ConfigSpecs.PolicySpec.init, identity: ["environment": environment, "service": service])
         }
         routes.add(.get, path) { _, context in
@@ -173,7 +182,9 @@ struct ConfigRoutes {
             spec.secretEnv = nil  // only files name environment variables; over the API the secret itself is sent
             let route: AlertRoute
             do { route = try spec.route(name: name) } catch let error as ConfigSpecs.Invalid { throw Self.invalid(error) }
-            return try Self.respond(try await store.putConfig(tenant: tenant, route, actor: actor), spec: ConfigSpecs.AlertRouteSpec.init, identity: ["name": name])
+            let write = try await store.putConfig(tenant: tenant, route, actor: actor)
+            ConfigChangeLog.log(context.logger, tenant: tenant, kind: "alert_route", key: name, write: write, actor: actor)
+            return try Self.respond(write, spec: ConfigSpecs.AlertRouteSpec.init, identity: ["name": name])
         }
         routes.add(.get, "/v1/tenants/{tenant}/alert-routes/{name}") { _, context in
             let tenant = try context.tenant()

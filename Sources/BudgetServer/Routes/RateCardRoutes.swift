@@ -41,7 +41,9 @@ struct RateCardRoutes {
                 tenant: tenant, effectiveFrom: effectiveFrom ?? Timestamp.now(), currency: currency, prices: prices, actor: actor
             )
             switch write {
-            case .created(let card): return try JSONResponse(RateCardDocument(card), status: .created).response
+            case .created(let card):
+                ConfigChangeLog.log(context.logger, tenant: tenant, kind: "rate_card", key: "v\(card.version)", action: "create", version: card.version, actor: actor.id)
+                return try JSONResponse(RateCardDocument(card), status: .created).response
             case .unchanged(let card): return try JSONResponse(RateCardDocument(card)).response
             }
         }

@@ -92,6 +92,7 @@ struct Serve: AsyncParsableCommand {
                     let actor = Principal(id: "budgets-dir", name: "serve --budgets \(budgetsDirectory)", scopes: [.admin])
                     let plan = try await store.apply(desired, actor: actor, dryRun: false, prune: false, now: Timestamp.now())
                     let changed = plan.filter { $0.action != .unchanged }
+                    ConfigChangeLog.log(logger, plan: plan, actor: actor.id)
                     logger.info("applied \(budgetsDirectory)", metadata: ["changed": "\(changed.count)", "unchanged": "\(plan.count - changed.count)"])
                 }
             }
