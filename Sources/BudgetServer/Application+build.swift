@@ -29,7 +29,8 @@ public func buildApplication(
         app.addServices(
             AlertDeliveryService(store: store, settings: configuration.alertDelivery, logger: logger),
             AlertJobsService(store: store, settings: configuration.alertJobs, logger: logger),
-            MetricsService(store: store, metrics: metrics, logger: logger)
+            MetricsService(store: store, metrics: metrics, logger: logger),
+            MaintenanceService(store: store, logger: logger)
         )
     }
     return app

@@ -26,9 +26,39 @@ extension BudgetStore {
         let batch = try UsageBatch(samples: samples, paths: paths)
         guard !batch.unique.isEmpty else { return IngestResult(accepted: 0, duplicates: batch.repeatedInRequest) }
 
-        try await ensureUsagePartitions(days: batch.days)
+        try await ensureIngestPartitions(tenant: tenant, batch: batch)
         let logger = self.logger
-        let inserted = try await transaction("ingest") { connection in
+        let inserted: Int
+        do {
+            inserted = try await insertPriced(batch, tenant: tenant, logger: logger)
+        } catch let error as PSQLError where error.sqlState == "23514" && (error.serverInfo?[.message]?.hasPrefix("no partition") ?? false) {
+            // Retention dropped a partition this process remembered: check again (and refuse if it is gone for good).
+            partitions.forget(tenant: tenant)
+            try await ensureIngestPartitions(tenant: tenant, batch: batch)
+            inserted = try await insertPriced(batch, tenant: tenant, logger: logger)
+        }
+        return IngestResult(accepted: inserted, duplicates: samples.count - inserted)
+    }
+
+    /// The batch's partitions, or a clear refusal naming the first sample older than what retention keeps.
+    private func ensureIngestPartitions(tenant: String, batch: UsageBatch) async throws {
+        do {
+            try await ensurePartitions(PartitionCache.keys(tenant: tenant, samples: batch.unique))
+        } catch let error as PSQLError where error.sqlState == "CBR01" {
+            let horizon = try await ingestHorizon(tenant: tenant)
+            let index = horizon.flatMap { horizon in
+                batch.unique.indices.first { batch.unique[$0].start < horizon || batch.unique[$0].start.startOfMonth < horizon.startOfMonth }
+            }
+            throw StoreError(
+                .unprocessable, code: "retention_expired",
+                message: "usage of tenant \(tenant) before \(horizon.map { String($0.rfc3339.prefix(10)) } ?? "the retention horizon") has been dropped by retention; older samples are refused",
+                field: index.map { "\(batch.paths[$0]).start" } ?? "start"
+            )
+        }
+    }
+
+    private func insertPriced(_ batch: UsageBatch, tenant: String, logger: Logger) async throws -> Int {
+        try await transaction("ingest") { connection in
             // Shared with other ingests, exclusive with a new rate-card version: prices cannot change mid-batch.
             try await connection.perform(
                 "SELECT pg_advisory_xact_lock_shared(\(Self.rateCardLockClass), hashtext(\(tenant)))", logger: logger
@@ -43,7 +73,6 @@ extension BudgetStore {
             try await Self.upsert(rollups, tenant: tenant, on: connection, logger: logger)
             return batch.unique.count - existing.count
         }
-        return IngestResult(accepted: inserted, duplicates: samples.count - inserted)
     }
 
     /// Adds the batch's cost to the hourly and daily rollups, in lock order: per service first, then per environment.
@@ -199,7 +228,6 @@ struct UsageBatch {
     var unique: [UsageSample]
     var paths: [String]
     var repeatedInRequest: Int
-    var days: Set<Int64>
 
     init(samples: [UsageSample], paths: [String]) throws {
         var firstIndex: [UsageIdentity: Int] = [:]
@@ -228,7 +256,6 @@ struct UsageBatch {
         unique = order.map { samples[$0] }
         self.paths = order.map { paths[$0] }
         repeatedInRequest = repeated
-        days = Set(unique.map { PartitionCache.day(of: $0.start) })
     }
 
     /// Every sample's cost pieces under `history`; a sample that cannot be priced is refused by name.

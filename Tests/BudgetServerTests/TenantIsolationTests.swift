@@ -50,6 +50,12 @@ struct TenantIsolationTests {
             let before = try await Self.fingerprint(of: "b", store: store)
             #expect(before["usage_samples"]?.hasPrefix("1:") == true)
 
+            // The dashboard is reached with a session cookie rather than the bearer token.
+            let signIn = try await client.execute(
+                uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: "token=\(tokenA)")
+            )
+            let cookie = try #require(signIn.headers[.setCookie]?.split(separator: ";").first.map(String.init))
+
             var checked = 0
             for route in routes {
                 let method = HTTPRequest.Method(route.method)!
@@ -57,6 +63,12 @@ struct TenantIsolationTests {
                 let isAdminRoute = route.path.hasPrefix("/v1/") && !isTenantRoute
                 guard isTenantRoute || isAdminRoute else { continue }
                 let path = TenantFixtures.concretePath(route.path, tenant: "b")
+                if !route.path.hasPrefix("/v1/") {
+                    let page = try await client.execute(uri: path, method: method, headers: [.cookie: cookie], body: nil)
+                    #expect(page.status == .forbidden, "\(route) answered \(page.status) to tenant a's session")
+                    checked += 1
+                    continue
+                }
                 let body = TenantFixtures.body(for: route)
                 let response = try await client.send(method, path, body: body, token: tokenA)
                 #expect(response.status == .forbidden, "\(route) answered \(response.status): \(response.text.prefix(200))")

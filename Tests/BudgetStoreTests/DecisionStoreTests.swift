@@ -163,8 +163,9 @@ struct DecisionStoreTests {
     @Test("64 concurrent scale-ups from two store instances never spend the same headroom twice")
     func concurrentReplicas() async throws {
         let url = try await TestDatabase.make()
-        let first = BudgetStore(url: url, maximumConnections: 8, logger: TestDatabase.testLogger)
-        let second = BudgetStore(url: url, maximumConnections: 8, logger: TestDatabase.testLogger)
+        // Correctness under contention, not latency: on a loaded CI machine a connection may take a while.
+        let first = BudgetStore(url: url, maximumConnections: 8, acquireTimeout: .seconds(60), logger: TestDatabase.testLogger)
+        let second = BudgetStore(url: url, maximumConnections: 8, acquireTimeout: .seconds(60), logger: TestDatabase.testLogger)
         try await first.whileRunning {
             try await second.whileRunning {
                 try await S.prepare(first)  // 10.00/h: 100 replicas of headroom

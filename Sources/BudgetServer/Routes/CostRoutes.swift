@@ -12,6 +12,13 @@ struct CostRoutes {
             let tenant = try context.tenant()
             _ = try context.require(.read, on: tenant)
             let query = try Self.costQuery(tenant: tenant, request.uri.queryParameters, now: Timestamp.now(), store: store)
+            if query.step == .hour, let horizon = try await store.retentionHorizon(tenant: tenant, parent: "cost_hourly"), query.from < horizon {
+                throw APIError(
+                    .badRequest, code: "compacted",
+                    message: "hourly costs before \(horizon.rfc3339.prefix(10)) were compacted to daily by retention; use step=1d or a later from",
+                    field: "from"
+                )
+            }
             let report = try await store.costs(query)
             return try JSONResponse(CostReportView(report, query: query)).response
         }

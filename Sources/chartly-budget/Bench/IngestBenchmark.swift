@@ -44,9 +44,11 @@ struct IngestBenchmark {
             return ByteBuffer(string: text + "]}")
         }
         // Warm up partitions and connections (not timed): create the days' partitions through one tiny request.
-        try await environment.store.ensureUsagePartitions(
-            from: Timestamp(seconds: rows.first!.start), to: Timestamp(seconds: rows.last!.start + 60)
-        )
+        for tenant in ["bench-http", "bench-copy"] {
+            try await environment.store.ensureUsagePartitions(
+                tenant: tenant, from: Timestamp(seconds: rows.first!.start), to: Timestamp(seconds: rows.last!.start + 60)
+            )
+        }
 
         let httpStart = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
