@@ -65,6 +65,7 @@ public func buildRouter(
     DecisionRoutes(store: store, settings: configuration.decisions, metrics: metrics).register(on: registry)
     TokenRoutes(store: store).register(on: registry)
     AuditRoutes(store: store).register(on: registry)
+    DoctorRoutes(store: store).register(on: registry)
     DashboardRoutes(store: store, authenticator: authenticator, rateLimiter: rateLimiter).register(on: registry)
     return (router, registry.routes)
 }

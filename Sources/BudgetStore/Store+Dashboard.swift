@@ -75,3 +75,27 @@ extension BudgetStore {
         }
     }
 }
+
+extension BudgetStore {
+    /// Services that asked for decisions since `since` without a scaling policy (`environment/service`).
+    public func servicesWithoutPolicy(tenant: String, since: Timestamp) async throws -> [String] {
+        let logger = self.logger
+        return try await withConnection { connection in
+            let rows = try await connection.query(
+                """
+                SELECT DISTINCT d.environment || '/' || d.service FROM decisions d
+                WHERE d.tenant_id = \(tenant) AND d.evaluated_at >= \(since)
+                  AND NOT EXISTS (
+                      SELECT 1 FROM scaling_policies p
+                      WHERE p.tenant_id = d.tenant_id AND p.environment = d.environment AND p.service = d.service
+                  )
+                ORDER BY 1
+                """,
+                logger: logger
+            )
+            var services: [String] = []
+            for try await service in rows.decode(String.self) { services.append(service) }
+            return services
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import AsyncHTTPClient
+import BudgetCore
+import BudgetStore
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// `GET …/doctor`: the scaling contract's operator checklist against the tenant's live configuration, with
+/// every alert route probed from the service itself (where alerts are sent from).
+struct DoctorRoutes {
+    let store: BudgetStore
+    var probeTimeout: TimeAmount = .seconds(5)
+
+    struct Answer: Encodable {
+        var tenant: String
+        var passed: Bool
+        var checks: [OperatorChecklist.Check]
+    }
+
+    func register(on routes: RouteRegistry) {
+        routes.add(.get, "/v1/tenants/{tenant}/doctor") { _, context in
+            let tenant = try context.tenant()
+            _ = try context.require(.read, on: tenant)
+            let now = Timestamp.now()
+            let routesConfigured = try await store.configs(AlertRoute.self, tenant: tenant)
+            var probes: [(name: String, failure: String?)] = []
+            for route in routesConfigured {
+                probes.append((route.name, await Self.probe(route, timeout: probeTimeout)))
+            }
+            let inputs = OperatorChecklist.Inputs(
+                tenant: tenant,
+                environments: try await store.environmentNames(tenant: tenant),
+                policies: try await store.configs(ScalingPolicy.self, tenant: tenant),
+                caps: try await store.configs(Cap.self, tenant: tenant),
+                servicesWithoutPolicy: try await store.servicesWithoutPolicy(tenant: tenant, since: now - .days(7)),
+                routeProbes: probes,
+                retention: try await store.retention(tenant: tenant),
+                retentionLastRun: try await store.maintenanceLastRun(job: "retention"),
+                now: now
+            )
+            let checks = OperatorChecklist.evaluate(inputs)
+            return try JSONResponse(Answer(tenant: tenant, passed: checks.allSatisfy(\.passed), checks: checks)).response
+        }
+    }
+
+    /// Nil when the route answered; otherwise why not. An Alertmanager is asked `GET /-/ready`; a webhook
+    /// receives a signed `{"event": "test"}` it should answer with 2xx (and need not act on).
+    static func probe(_ route: AlertRoute, timeout: TimeAmount) async -> String? {
+        do {
+            var request: HTTPClientRequest
+            switch route.format {
+            case .alertmanager:
+                request = HTTPClientRequest(url: (route.url.hasSuffix("/") ? String(route.url.dropLast()) : route.url) + "/-/ready")
+                request.method = .GET
+            case .chartly:
+                request = HTTPClientRequest(url: route.url)
+                request.method = .POST
+                let body = Data(#"{"event":"test","route":"\#(route.name)"}"#.utf8)
+                request.headers.add(name: "Content-Type", value: "application/json")
+                request.headers.add(name: "X-Chartly-Event", value: "test")
+                if let secret = route.secret {
+                    request.headers.add(name: "X-Chartly-Signature", value: WebhookSignature.header(secret: secret, timestamp: Timestamp.now().seconds, body: body))
+                }
+                request.body = .bytes(ByteBuffer(data: body))
+            }
+            request.headers.add(name: "User-Agent", value: "chartly-budget doctor")
+            let response = try await HTTPClient.shared.execute(request, timeout: timeout)
+            _ = try? await response.body.collect(upTo: 64 * 1024)
+            return (200..<300).contains(response.status.code) ? nil : "\(route.url) answered \(response.status.code)"
+        } catch {
+            return "\(route.url) did not answer: \(error)"
+        }
+    }
+}
