@@ -50,6 +50,9 @@ actor TestServer {
     private var server: DatabaseURL?
     private var cluster: LocalPostgresCluster?
     private var admin: PostgresClient?
+    /// The one start-up, shared by every caller that arrives while it runs (the actor is reentrant at
+    /// each `await`: without this, concurrent first callers would each start a cluster).
+    private var starting: Task<(DatabaseURL, PostgresClient), any Error>?
     private var counter = 0
     private let pid = ProcessInfo.processInfo.processIdentifier
 
@@ -65,6 +68,13 @@ actor TestServer {
 
     private func started() async throws -> (DatabaseURL, PostgresClient) {
         if let server, let admin { return (server, admin) }
+        if let starting { return try await starting.value }
+        let task = Task { try await self.start() }
+        starting = task
+        return try await task.value
+    }
+
+    private func start() async throws -> (DatabaseURL, PostgresClient) {
         let logger = TestDatabase.testLogger
         let url: DatabaseURL
         if let text = ProcessInfo.processInfo.environment["DATABASE_URL"], !text.isEmpty {
