@@ -90,7 +90,7 @@ let package = Package(
         .testTarget(
             name: "BudgetStoreTests",
             dependencies: [
-                "BudgetStore", "BudgetCore", "BudgetSchema", "BudgetTestSupport",
+                "BudgetStore", "BudgetCore", "BudgetSchema", "BudgetTestSupport", "LocalPostgres",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
@@ -108,6 +108,7 @@ let package = Package(
             dependencies: [
                 "BudgetTestSupport", "LocalPostgres", "BudgetStore", "BudgetCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
     ]

@@ -48,8 +48,11 @@ public final class BudgetStore: Sendable, Service {
                         try await connection.perform("COMMIT", logger: logger)
                         return result
                     } catch {
-                        // A broken connection rolls back by itself; ignore a failed ROLLBACK.
-                        _ = try? await connection.perform("ROLLBACK", logger: logger)
+                        // A connection the server closed has rolled back by itself, and a query sent on it would
+                        // never be answered (the lease, and a graceful shutdown, would wait forever): only a live
+                        // connection gets a ROLLBACK, and that one is bounded too.
+                        if let failure = error as? PSQLError, failure.isConnectionFailure { throw error }
+                        await Self.rollback(connection, logger: logger)
                         throw error
                     }
                 }
@@ -59,6 +62,31 @@ public final class BudgetStore: Sendable, Service {
                 logger.debug("retrying transaction", metadata: ["transaction": "\(name)", "reason": "\(error.reason)"])
             }
             attempt += 1
+        }
+    }
+
+    /// ROLLBACK, or, when the connection does not answer within `limit`, closes it (the server then rolls
+    /// the transaction back itself).
+    static func rollback(_ connection: PostgresConnection, limit: Duration = .seconds(5), logger: Logger) async {
+        enum Outcome: Sendable { case answered, timedOut }
+        await withTaskGroup(of: Outcome.self) { group in
+            group.addTask {
+                _ = try? await connection.perform("ROLLBACK", logger: logger)
+                return .answered
+            }
+            group.addTask {
+                do {
+                    try await Task.sleep(for: limit)
+                    return .timedOut
+                } catch {
+                    return .answered
+                }
+            }
+            if await group.next() == .timedOut {
+                logger.warning("ROLLBACK was not answered; closing the connection")
+                try? await connection.close()
+            }
+            group.cancelAll()
         }
     }
 

@@ -5,8 +5,9 @@ import PostgresNIO
 
 /// How decisions hold headroom.
 public struct DecisionSettings: Sendable {
-    /// An approved increment that the caller does not confirm (by reporting the new replica count in a later
-    /// request) lapses after this long; a confirmed one is held until the run rate includes it.
+    /// An approved increment that is not confirmed — by a later request reporting the new replica count, or by
+    /// ingested usage from the decision on that reaches the target — lapses after this long; a confirmed one is
+    /// held until the run rate includes it (`chartly_lock_environment`, migration 012).
     public var reservationTTL: TimeSpan = .minutes(15)
 
     public init(reservationTTL: TimeSpan = .minutes(15)) {

@@ -65,7 +65,7 @@ extension ClusterLauncher {
             "-p \(port)",
             // TCP only: a socket path under a deep working directory can exceed the 107-byte limit.
             "-c unix_socket_directories=''",
-            "-c max_connections=200",
+            "-c max_connections=\(configuration.maximumConnections)",
         ]
         if configuration.ephemeral {
             // A test cluster is thrown away after a crash anyway; durability only costs time there.

@@ -16,6 +16,8 @@ public struct LocalPostgresConfiguration: Sendable {
     public var systemUser: String?
     /// How long a start may take before it fails with the tail of the server log.
     public var startupTimeout: Duration
+    /// The server's `max_connections`: every client's pool together must stay under it.
+    public var maximumConnections: Int
 
     /// A configuration for the cluster in `dataDirectory`.
     public init(
@@ -25,7 +27,8 @@ public struct LocalPostgresConfiguration: Sendable {
         username: String = "chartly",
         database: String = "chartly",
         systemUser: String? = nil,
-        startupTimeout: Duration = .seconds(60)
+        startupTimeout: Duration = .seconds(60),
+        maximumConnections: Int = 200
     ) {
         self.dataDirectory = FilePaths.absolute(dataDirectory)
         self.ephemeral = ephemeral
@@ -34,6 +37,7 @@ public struct LocalPostgresConfiguration: Sendable {
         self.database = database
         self.systemUser = systemUser
         self.startupTimeout = startupTimeout
+        self.maximumConnections = maximumConnections
     }
 
     /// A throwaway cluster in a new directory under `$TMPDIR` (or `/tmp`), removed when stopped.
@@ -48,6 +52,9 @@ public struct LocalPostgresConfiguration: Sendable {
     func validate() throws {
         if let port, !(1...65535).contains(port) {
             throw LocalPostgresError.invalidConfiguration("port \(port) is outside 1...65535")
+        }
+        if !(10...10_000).contains(maximumConnections) {
+            throw LocalPostgresError.invalidConfiguration("maximumConnections \(maximumConnections) is outside 10...10000")
         }
         for (field, value) in [("username", username), ("database", database)] where value.isEmpty {
             throw LocalPostgresError.invalidConfiguration("\(field) is empty")

@@ -178,7 +178,7 @@ struct AlertTests {
             let settings = tuned
             let start = now
             // Two senders on two stores (two replicas) share the outbox.
-            let otherStore = BudgetStore(url: store.url, maximumConnections: 4, logger: TestDatabase.testLogger)
+            let otherStore = BudgetStore(url: store.url, maximumConnections: 4, acquireTimeout: TestDatabase.acquireTimeout, logger: TestDatabase.testLogger)
             try await otherStore.whileRunning {
                 var now = start
                 let first = AlertDeliveryService(store: store, settings: settings, logger: TestDatabase.testLogger)

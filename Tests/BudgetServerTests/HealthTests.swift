@@ -38,7 +38,7 @@ struct HealthTests {
         )
         let info = try await cluster.start()
         let url = DatabaseURL(host: info.host, port: info.port, username: info.username, password: info.password, database: info.database)
-        let migrator = BudgetStore(url: url, maximumConnections: 1, logger: TestDatabase.testLogger)
+        let migrator = BudgetStore(url: url, maximumConnections: 1, acquireTimeout: TestDatabase.acquireTimeout, logger: TestDatabase.testLogger)
         _ = try await migrator.whileRunning { try await Migrator(store: migrator).migrate() }
 
         let app = try TestApp(url: url, acquireTimeout: .seconds(2))
@@ -68,7 +68,7 @@ struct HealthTests {
                     after = try await client.postJSON("/v1/tenants/acme/usage", #"{"samples":[\#(sampleJSON(minute: 1))]}"#)
                 }
                 #expect(after.status == .ok)
-                let stored = BudgetStore(url: url, maximumConnections: 1, logger: TestDatabase.testLogger)
+                let stored = BudgetStore(url: url, maximumConnections: 1, acquireTimeout: TestDatabase.acquireTimeout, logger: TestDatabase.testLogger)
                 let count = try await stored.whileRunning { try await stored.count("SELECT count(*) FROM usage_samples") }
                 #expect(count == 2)
             }

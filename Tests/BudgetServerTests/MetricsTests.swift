@@ -13,7 +13,7 @@ struct MetricsTests {
     func scrape() async throws {
         let metrics = BudgetMetrics()
         let url = try await TestDatabase.make()
-        let store = BudgetStore(url: url, maximumConnections: 4, logger: TestDatabase.testLogger)
+        let store = BudgetStore(url: url, maximumConnections: 4, acquireTimeout: TestDatabase.acquireTimeout, logger: TestDatabase.testLogger)
         var configuration = ServerConfiguration()
         configuration.bootstrapAdminToken = TestApp.adminToken
         configuration.backgroundJobs = false
@@ -48,12 +48,7 @@ struct MetricsTests {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
             process.arguments = ["-c", "promtool check metrics < '\(file.path)'"]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            try process.run()
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
+            let output = try await Blocking.run(process, separateStandardError: false).stdout
             // The scaling contract names the gauge `replica_count`; promtool's linter flags any non-histogram name ending in
             // `_count`. That single finding is the contract's name, kept on purpose; every other check must pass.
             let findings = output.split(separator: "\n").filter { !$0.isEmpty }

@@ -46,7 +46,7 @@ struct OpenAPITests {
 
 extension OpenAPITests {
     @Test("the document is valid OpenAPI 3.1 (openapi-spec-validator)")
-    func validDocument() throws {
+    func validDocument() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("openapi-\(UUID().uuidString).yaml")
         try openAPIDocument.write(to: directory, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -57,12 +57,7 @@ extension OpenAPITests {
             "import sys, yaml; from openapi_spec_validator import validate; validate(yaml.safe_load(open(sys.argv[1]))); print('valid')",
             directory.path,
         ]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(output)")
+        let result = try await Blocking.run(process, separateStandardError: false)
+        #expect(result.status == 0, "\(result.stdout)")
     }
 }

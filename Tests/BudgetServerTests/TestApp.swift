@@ -16,7 +16,7 @@ struct TestApp {
     /// The bootstrap admin token every test app accepts.
     static let adminToken = "test-admin-token-0123456789"
 
-    init(url: DatabaseURL, configuration: ServerConfiguration = ServerConfiguration(), acquireTimeout: Duration = .seconds(5)) throws {
+    init(url: DatabaseURL, configuration: ServerConfiguration = ServerConfiguration(), acquireTimeout: Duration = TestDatabase.acquireTimeout) throws {
         var configuration = configuration
         if configuration.bootstrapAdminToken == nil { configuration.bootstrapAdminToken = Self.adminToken }
         configuration.backgroundJobs = false  // tests drive alert jobs and delivery themselves

@@ -20,7 +20,7 @@ struct AnomalyJobTests {
     func stepGrowth() async throws {
         let url = try await TestDatabase.make()
         let configuration = AnomalyConfiguration.standard
-        let first = BudgetStore(url: url, maximumConnections: 4, logger: TestDatabase.testLogger)
+        let first = BudgetStore(url: url, maximumConnections: 4, acquireTimeout: TestDatabase.acquireTimeout, logger: TestDatabase.testLogger)
         try await first.whileRunning {
             _ = try await first.putRateCard(
                 tenant: "acme", effectiveFrom: Self.start - .days(1), currency: Currency("USD")!,
@@ -44,7 +44,7 @@ struct AnomalyJobTests {
             #expect(try await first.detectAnomalies(now: after, configuration: configuration) == 0)
         }
         // A new process (restart): the stored baselines carry on; the return to normal resolves the alerts.
-        let second = BudgetStore(url: url, maximumConnections: 4, logger: TestDatabase.testLogger)
+        let second = BudgetStore(url: url, maximumConnections: 4, acquireTimeout: TestDatabase.acquireTimeout, logger: TestDatabase.testLogger)
         try await second.whileRunning {
             _ = try await second.ingest(tenant: "acme", samples: Self.hours("api", from: 128, count: 6) { _ in 2 })
             _ = try await second.ingest(tenant: "acme", samples: Self.hours("web", from: 128, count: 6) { _ in 1 })

@@ -106,6 +106,40 @@ struct DecisionStoreTests {
         }
     }
 
+    @Test("usage that shows the new replicas keeps a reservation past its TTL; usage that does not lets it lapse")
+    func reservationConfirmedByUsage() async throws {
+        try await TestDatabase.withStore { store in
+            try await S.prepare(store)
+            let settings = DecisionSettings(reservationTTL: .minutes(15))
+            // api 2 → 12 (+1.00/h) and web 2 → 7 (+0.50/h); neither calls again.
+            _ = try await store.decide(tenant: "acme", request: S.request("up-api", to: 12), now: S.now, settings: settings)
+            _ = try await store.decide(tenant: "acme", request: S.request("up-web", service: "web", to: 7), now: S.now, settings: settings)
+            // api's usage from the decision on shows 12 replicas × 2 cores; web's still shows the old 2 replicas,
+            // and a sample of api from before the decision proves nothing.
+            func sample(_ service: String, _ cores: Double, from start: Timestamp) -> UsageSample {
+                UsageSample(environment: "prod", service: service, resource: .cpuCores, quantity: cores, start: start, end: start + .minutes(5))
+            }
+            _ = try await store.ingest(tenant: "acme", samples: [
+                sample("api", 24, from: S.now - .minutes(5)),
+                sample("api", 24, from: S.now + .minutes(5)),
+                sample("web", 4, from: S.now + .minutes(5)),
+            ])
+            let later = try await store.decide(tenant: "acme", request: S.request("later", service: "worker", to: 3), now: S.now + .minutes(20), settings: settings)
+            // api's 1.00/h is held (usage showed it); web's 0.50/h lapsed.
+            #expect(later.snapshot.environmentFigures.reservedPerHour.decimalString == "1.00")
+            let live = try await store.liveReservations(tenant: "acme", environment: "prod")
+            #expect(live.ratePerHour.decimalString == "1.10")  // api's 1.00 and "later"'s own 0.10
+            // The replicas resource counts too: web scales 7 → 9 and reports 9 replicas.
+            _ = try await store.decide(tenant: "acme", request: S.request("up-web-2", service: "web", from: 7, to: 9), now: S.now + .minutes(21), settings: settings)
+            _ = try await store.ingest(tenant: "acme", samples: [
+                UsageSample(environment: "prod", service: "web", resource: .replicas, quantity: 9, start: S.now + .minutes(25), end: S.now + .minutes(30)),
+            ])
+            let last = try await store.decide(tenant: "acme", request: S.request("last", service: "worker", from: 3, to: 4), now: S.now + .minutes(40), settings: settings)
+            // api's 1.00 and web's 7 → 9 (+0.20/h, confirmed by its replicas) are held; "later" (+0.10, no usage) lapsed.
+            #expect(last.snapshot.environmentFigures.reservedPerHour.decimalString == "1.20")
+        }
+    }
+
     @Test("a released reservation frees its headroom at once; nothing is released twice")
     func release() async throws {
         try await TestDatabase.withStore { store in

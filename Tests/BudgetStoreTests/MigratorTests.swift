@@ -9,7 +9,7 @@ struct MigratorTests {
     @Test("every migration is applied once, in order, and recorded")
     func appliesOnce() async throws {
         let url = try await TestDatabase.makeEmpty()
-        let store = BudgetStore(url: url, maximumConnections: 2, logger: TestDatabase.testLogger)
+        let store = BudgetStore(url: url, maximumConnections: 2, acquireTimeout: TestDatabase.acquireTimeout, logger: TestDatabase.testLogger)
         try await store.whileRunning {
             let migrator = try Migrator(store: store)
             let first = try await migrator.migrate()
@@ -26,7 +26,7 @@ struct MigratorTests {
         let applied = try await withThrowingTaskGroup(of: [String].self) { group in
             for _ in 0..<4 {
                 group.addTask {
-                    let store = BudgetStore(url: url, maximumConnections: 1, logger: TestDatabase.testLogger)
+                    let store = BudgetStore(url: url, maximumConnections: 1, acquireTimeout: TestDatabase.acquireTimeout, logger: TestDatabase.testLogger)
                     return try await store.whileRunning { try await Migrator(store: store).migrate() }
                 }
             }
@@ -39,7 +39,7 @@ struct MigratorTests {
     @Test("a failing migration rolls back, names its file and the database's message")
     func failingMigration() async throws {
         let url = try await TestDatabase.makeEmpty()
-        let store = BudgetStore(url: url, maximumConnections: 1, logger: TestDatabase.testLogger)
+        let store = BudgetStore(url: url, maximumConnections: 1, acquireTimeout: TestDatabase.acquireTimeout, logger: TestDatabase.testLogger)
         try await store.whileRunning {
             var migrations = try BudgetSchema.migrations()
             migrations.append(.init(version: 999, name: "999_broken.sql", sql: "CREATE TABLE half_done (tenant_id text); SELECT 1/0;"))

@@ -22,16 +22,7 @@ public enum ChartlyBinary {
         workingDirectory: String? = nil
     ) async throws -> (status: Int32, stdout: String, stderr: String) {
         let process = makeProcess(arguments, environment: environment, workingDirectory: workingDirectory)
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        async let stdout = Task.detached { out.fileHandleForReading.readDataToEndOfFile() }.value
-        async let stderr = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }.value
-        let (outData, errData) = await (stdout, stderr)
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        return try await Blocking.run(process)
     }
 
     static func makeProcess(_ arguments: [String], environment: [String: String], workingDirectory: String?) -> Process {

@@ -22,18 +22,24 @@ public enum TestDatabase {
     }
 
     /// Runs `body` with a running store on a fresh database.
+    ///
+    /// The whole suite runs at once on one server, so a test's pool is small and may wait longer for a
+    /// connection than the service's 5 s default: a loaded CI machine is slow, not broken.
     public static func withStore<T: Sendable>(
-        maximumConnections: Int = 6,
+        maximumConnections: Int = 4,
         _ body: @Sendable (BudgetStore) async throws -> T
     ) async throws -> T {
         let url = try await make()
-        let store = BudgetStore(url: url, maximumConnections: maximumConnections, logger: testLogger)
+        let store = BudgetStore(url: url, maximumConnections: maximumConnections, acquireTimeout: acquireTimeout, logger: testLogger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await store.run() }
             defer { group.cancelAll() }
             return try await body(store)
         }
     }
+
+    /// How long a test's store waits for a connection before answering `unavailable`.
+    public static let acquireTimeout: Duration = .seconds(30)
 
     /// The logger tests hand to the code under test (warnings and worse only, unless LOG_LEVEL says otherwise).
     public static var testLogger: Logger {
@@ -81,6 +87,8 @@ actor TestServer {
             url = try DatabaseURL(text)
         } else {
             var configuration = LocalPostgresConfiguration.ephemeral(prefix: "chartly-test")
+            // Every test of the process connects at once, some through whole service processes.
+            configuration.maximumConnections = 1000
             // Tests copy many databases: keep the throwaway cluster in memory when the machine has /dev/shm.
             if FileManager.default.isWritableFile(atPath: "/dev/shm") {
                 configuration.dataDirectory = "/dev/shm/" + URL(fileURLWithPath: configuration.dataDirectory).lastPathComponent
@@ -94,7 +102,7 @@ actor TestServer {
         Task.detached { await admin.run() }
         try await Self.dropStaleDatabases(admin: admin)
         try await Self.createDatabase(templateName, template: "template0", admin: admin)
-        let templateStore = BudgetStore(url: url.with(database: templateName), maximumConnections: 1, logger: logger)
+        let templateStore = BudgetStore(url: url.with(database: templateName), maximumConnections: 1, acquireTimeout: TestDatabase.acquireTimeout, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await templateStore.run() }
             try await Migrator(store: templateStore).migrate()

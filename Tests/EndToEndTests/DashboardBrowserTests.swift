@@ -96,7 +96,7 @@ struct DashboardBrowserTests {
 
         // The hourly detector needs two weeks of history before it speaks; the alert it would raise is
         // recorded through the store as the job records it.
-        let store = BudgetStore(url: database, maximumConnections: 1, logger: TestDatabase.testLogger)
+        let store = BudgetStore(url: database, maximumConnections: 1, acquireTimeout: TestDatabase.acquireTimeout, logger: TestDatabase.testLogger)
         try await store.whileRunning {
             _ = try await store.raiseAlert(
                 tenant: "acme",

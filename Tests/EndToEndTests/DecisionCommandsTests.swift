@@ -73,7 +73,7 @@ struct DecisionCommandsTests {
         let broken = try await ChartlyBinary.run(["apply", directory] + client)
         #expect(broken.status == 1)
         #expect(broken.stderr.contains("zz-broken.yaml:7: spec.scale_up.cooldown_seconds"), "\(broken.stderr)")
-        let store = BudgetStore(url: url, maximumConnections: 1, logger: TestDatabase.testLogger)
+        let store = BudgetStore(url: url, maximumConnections: 1, acquireTimeout: TestDatabase.acquireTimeout, logger: TestDatabase.testLogger)
         let policies = try await store.whileRunning { try await store.count("SELECT count(*) FROM scaling_policies WHERE service = 'broken'") }
         #expect(policies == 0)
         try await server.stop()
@@ -145,7 +145,7 @@ struct DecisionCommandsTests {
         }
         #expect(approved <= 100, "approved \(approved) replicas against a headroom of 100")
         #expect(approved >= 100 - increments.max()!, "approved \(approved): a request was denied while room for it remained")
-        let store = BudgetStore(url: url, maximumConnections: 1, logger: TestDatabase.testLogger)
+        let store = BudgetStore(url: url, maximumConnections: 1, acquireTimeout: TestDatabase.acquireTimeout, logger: TestDatabase.testLogger)
         let live = try await store.whileRunning { try await store.liveReservations(tenant: "acme", environment: "prod") }
         #expect(live.ratePerHour.nanos == Int64(approved) * 100_000_000)
         try await first.stop()

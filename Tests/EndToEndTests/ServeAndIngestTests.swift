@@ -46,7 +46,7 @@ struct ServeAndIngestTests {
         let fromCSV = try await ChartlyBinary.run(["ingest", csv, "--tenant", "acme", "--server", server.baseURL, "--token", Self.admin])
         #expect(fromCSV.stdout.contains("accepted 300, duplicates 0, rejected 0"), "\(fromCSV.stdout) \(fromCSV.stderr)")
 
-        let store = BudgetStore(url: url, maximumConnections: 1, logger: TestDatabase.testLogger)
+        let store = BudgetStore(url: url, maximumConnections: 1, acquireTimeout: TestDatabase.acquireTimeout, logger: TestDatabase.testLogger)
         let stored = try await store.whileRunning { try await store.count("SELECT count(*) FROM usage_samples WHERE tenant_id = 'acme'") }
         #expect(stored == 12_300)
         #expect(try await server.stop() == 0)
@@ -160,12 +160,7 @@ enum Shell {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let result = try await Blocking.run(process, separateStandardError: false)
+        return (result.status, result.stdout)
     }
 }

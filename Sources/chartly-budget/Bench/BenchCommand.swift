@@ -27,7 +27,13 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Days of per-minute usage in the read benchmark.")
     var readDays: Int = 30
 
-    @Option(help: "Which parts to run (ingest, read, decide); default all.")
+    @Option(help: "Services of tenant B in the isolation benchmark (tenant A has 100 times as many).")
+    var isolationServices: Int = 10
+
+    @Option(help: "Days of 5-minute usage per service in the isolation benchmark.")
+    var isolationDays: Int = 7
+
+    @Option(help: "Which parts to run (ingest, read, decide, isolation); default all.")
     var only: [String] = []
 
     @Option(help: "Seconds per decision measurement.")
@@ -39,10 +45,12 @@ struct Bench: AsyncParsableCommand {
         let logger = quietLogger
         let samples = self.samples, batchSize = self.batchSize, clients = self.clients
         let readServices = self.readServices, readDays = self.readDays
-        let parts = Set(only.isEmpty ? ["ingest", "read", "decide"] : only)
+        let parts = Set(only.isEmpty ? ["ingest", "read", "decide", "isolation"] : only)
+        let isolationServices = self.isolationServices, isolationDays = self.isolationDays
         let decisionSeconds = self.decisionSeconds
         print("chartly-budget bench — \(Machine.describe())")
         try await BenchEnvironment.with(databaseURL: databaseURL, logger: logger) { environment in
+            let startMemory = ProcessMemory.figures()
             if parts.contains("ingest") {
                 let ingest = try await IngestBenchmark(samples: samples, batchSize: batchSize, clients: clients).run(in: environment, logger: logger)
                 print("")
@@ -78,6 +86,28 @@ struct Bench: AsyncParsableCommand {
                         + " | raw / service \(String(format: "%.0f", figure.baseline.p50 / figure.service.p50))×"
                         + " | same total: \(figure.matches ? "yes" : "NO")")
                 }
+            }
+            if parts.contains("isolation") {
+                print("")
+                let benchmark = IsolationBenchmark(services: isolationServices, days: isolationDays, iterations: 200)
+                print("isolation: tenant B (\(isolationServices) services, \(isolationDays) days of 5-minute usage) alone, then beside tenant A with 100× its data and ingest")
+                let result = try await benchmark.run(in: environment, logger: logger) { print($0) }
+                print("  B ingests \(Format.rate(result.bIngestRate).trimmingCharacters(in: .whitespaces)) samples/s while measured; A sent \(Format.rate(result.aIngestRate).trimmingCharacters(in: .whitespaces)) samples/s beside it (\(result.aSamples) vs \(result.bSamples) samples stored)")
+                print("  B operation   alone p50        p99 | A's data  p50        p99  ratio | + A's ingest  p50        p99  ratio   (goal ≤ 1.5)")
+                for operation in result.operations {
+                    let dataRatio = (operation.besideData.p50 / operation.alone.p50, operation.besideData.p99 / operation.alone.p99)
+                    let ratio = (operation.beside.p50 / operation.alone.p50, operation.beside.p99 / operation.alone.p99)
+                    print("  \(operation.name.padding(toLength: 10, withPad: " ", startingAt: 0))"
+                        + "\(Format.millis(operation.alone.p50))\(Format.millis(operation.alone.p99)) |"
+                        + "\(Format.millis(operation.besideData.p50))\(Format.millis(operation.besideData.p99))"
+                        + String(format: "  %.2f/%.2f |", dataRatio.0, dataRatio.1)
+                        + "    \(Format.millis(operation.beside.p50))\(Format.millis(operation.beside.p99))"
+                        + String(format: "  %.2f/%.2f  %@", ratio.0, ratio.1, max(ratio.0, ratio.1, dataRatio.0, dataRatio.1) <= 1.5 ? "ok" : "OVER"))
+                }
+            }
+            if let start = startMemory, let end = ProcessMemory.figures() {
+                print("")
+                print(String(format: "memory: peak resident %.0f MiB (VmHWM of this process: the service, its connection pool and the load generators); %.0f MiB resident when the service had started", end.peakMiB, start.residentMiB))
             }
         }
     }

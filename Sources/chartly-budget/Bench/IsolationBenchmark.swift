@@ -1,0 +1,230 @@
+import AsyncHTTPClient
+import BudgetCore
+import BudgetStore
+import Foundation
+import Logging
+import NIOCore
+import Synchronization
+
+/// The contract's multi-tenant isolation invariant, measured: tenant B's reads, decisions and writes alone,
+/// then again beside tenant A holding 100 times B's data and sending 100 times B's ingest traffic.
+struct IsolationBenchmark {
+    /// B's shape; A has `factor` times as many services, hence as much data and ingest.
+    let services: Int
+    let days: Int
+    let iterations: Int
+    let factor = 100
+    /// B's ingest during the measurement: one request of `bBatch` samples per iteration, `iterationsPerSecond` a second.
+    let bBatch = 10
+    let iterationsPerSecond = 10.0
+
+    static let tenantA = "bench-tenant-a"
+    static let tenantB = "bench-tenant-b"
+
+    struct Operation {
+        var name: String
+        var alone: ReadBenchmark.Latency
+        /// Beside A's data, A idle.
+        var besideData: ReadBenchmark.Latency
+        /// Beside A's data and A's ingest traffic.
+        var beside: ReadBenchmark.Latency
+    }
+
+    struct Result {
+        var bSamples: Int
+        var aSamples: Int
+        var aIngestRate: Double
+        var bIngestRate: Double
+        var operations: [Operation]
+    }
+
+    func run(in environment: BenchEnvironment, logger: Logger, progress: (String) -> Void) async throws -> Result {
+        let store = environment.store
+        let now = Timestamp.now()
+        let actor = Principal(id: "bench", name: "bench", scopes: [.admin])
+        for tenant in [Self.tenantA, Self.tenantB] {
+            _ = try await store.putRateCard(
+                tenant: tenant, effectiveFrom: now - .days(Int64(days + 2)), currency: Currency("USD")!,
+                prices: [.cpuCores: Price(decimalString: "0.04")!], actor: actor
+            )
+            _ = try await store.putConfig(
+                tenant: tenant, Cap(name: "prod-cap", environment: "prod", periodSpend: Money(decimalString: "900000000")!, hourlyRunRate: Money(decimalString: "9000000")!),
+                actor: actor
+            )
+            _ = try await store.putConfig(
+                tenant: tenant, ScalingPolicy(environment: "prod", service: "svc-0", minimumReplicas: 1, maximumReplicas: 10_000_000, scaleUp: .init(cooldownSeconds: 0)),
+                actor: actor
+            )
+        }
+        let bSamples = try await seed(store, tenant: Self.tenantB, services: services, now: now)
+        progress("  seeded tenant B: \(bSamples) samples")
+        // Steady state, not the aftermath of seeding: statistics fresh, visibility map set, dirty pages written.
+        try await settle(store)
+        let alone = try await measure(environment, now: now)
+
+        let aSamples = try await seed(store, tenant: Self.tenantA, services: services * factor, now: now)
+        progress("  seeded tenant A: \(aSamples) samples")
+        try await settle(store)
+        let besideData = try await measure(environment, now: now, sequenceOffset: 500_000)
+        // A's traffic: `factor` times B's samples per second, in batches of 1,000, paced, for as long as B is measured.
+        let aRate = Double(bBatch) * iterationsPerSecond * Double(factor)
+        let stop = SharedCounter()
+        let aSent = SharedCounter()
+        let (beside, aSeconds) = try await withThrowingTaskGroup(of: (ReadBenchmark.Latency?, [ReadBenchmark.Latency]?, Double).self) { group in
+            group.addTask {
+                let start = ContinuousClock.now
+                let perRequest = 1_000
+                var minute: Int64 = 0
+                var sent = 0
+                while stop.value == 0 {
+                    let due = start + .milliseconds(Int64(Double(sent + perRequest) / aRate * 1000))
+                    if ContinuousClock.now < due { try await Task.sleep(until: due) }
+                    let body = Self.ingestBody(tenantServices: services * factor, count: perRequest, minute: minute, now: now, environment: "live")
+                    minute += 1
+                    try await Self.post(environment, "/v1/tenants/\(Self.tenantA)/usage", body: body)
+                    sent += perRequest
+                    aSent.set(sent)
+                }
+                return (nil, nil, (ContinuousClock.now - start).seconds)
+            }
+            group.addTask {
+                try await Task.sleep(for: .seconds(1))  // A's traffic is flowing
+                let figures = try await measure(environment, now: now, sequenceOffset: 1_000_000)
+                stop.set(1)
+                return (nil, figures, 0)
+            }
+            var figures: [ReadBenchmark.Latency] = []
+            var seconds = 0.0
+            for try await (_, measured, elapsed) in group {
+                if let measured { figures = measured }
+                if elapsed > 0 { seconds = elapsed }
+            }
+            return (figures, seconds)
+        }
+        let names = ["status", "costs", "decision", "ingest"]
+        let operations = names.indices.map { Operation(name: names[$0], alone: alone[$0], besideData: besideData[$0], beside: beside[$0]) }
+        return Result(
+            bSamples: bSamples, aSamples: aSamples, aIngestRate: Double(aSent.value) / max(aSeconds, 0.001),
+            bIngestRate: Double(bBatch) * iterationsPerSecond, operations: operations
+        )
+    }
+
+    private func settle(_ store: BudgetStore) async throws {
+        try await store.client.perform("VACUUM ANALYZE")
+        try await store.client.perform("CHECKPOINT")
+    }
+
+    /// `days` of 5-minute samples for `services` services through the real ingest path (rollups included).
+    private func seed(_ store: BudgetStore, tenant: String, services: Int, now: Timestamp) async throws -> Int {
+        let end = now.startOfHour
+        let start = end - .days(Int64(days))
+        var batch: [UsageSample] = []
+        batch.reserveCapacity(10_000)
+        var total = 0
+        var at = start
+        while at < end {
+            for service in 0..<services {
+                batch.append(UsageSample(
+                    environment: "prod", service: "svc-\(service)", resource: .cpuCores,
+                    quantity: Double(1 + service % 5), start: at, end: at + .minutes(5)
+                ))
+                if batch.count == 10_000 {
+                    _ = try await store.ingest(tenant: tenant, samples: batch)
+                    total += batch.count
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+            at = at + .minutes(5)
+        }
+        if !batch.isEmpty {
+            _ = try await store.ingest(tenant: tenant, samples: batch)
+            total += batch.count
+        }
+        return total
+    }
+
+    /// B's operations, each timed, `iterations` times at `iterationsPerSecond`: status, costs, a decision, an ingest.
+    private func measure(_ environment: BenchEnvironment, now: Timestamp, sequenceOffset: Int = 0) async throws -> [ReadBenchmark.Latency] {
+        let tenant = Self.tenantB
+        let statusPath = "/v1/tenants/\(tenant)/environments/prod/status"
+        let costsPath = "/v1/tenants/\(tenant)/costs?environment=prod&step=1d&group_by=service&from=\((now - .days(Int64(days))).rfc3339)&to=\(now.rfc3339)"
+        var samples: [[Double]] = [[], [], [], []]
+        let start = ContinuousClock.now
+        for iteration in -3..<iterations {
+            let due = start + .milliseconds(Int64(Double(iteration + 3) / iterationsPerSecond * 1000))
+            if ContinuousClock.now < due { try await Task.sleep(until: due) }
+            let sequence = sequenceOffset + iteration + 3
+            let operations: [@Sendable () async throws -> Void] = [
+                { try await Self.get(environment, statusPath) },
+                { try await Self.get(environment, costsPath) },
+                {
+                    let body = #"{"request_id":"iso-\#(sequence)","environment":"prod","service":"svc-0","current_replicas":2,"desired_replicas":3,"per_replica":{"cpu_cores":2},"signals":[{"name":"cpu_utilization","value":0.9}]}"#
+                    try await Self.post(environment, "/v1/tenants/\(tenant)/decisions", body: ByteBuffer(string: body))
+                },
+                {
+                    // New minutes of B's usage, after its seeded history (late minutes of the current hour).
+                    let body = Self.ingestBody(tenantServices: self.services, count: self.bBatch, minute: Int64(sequence), now: now, environment: "live")
+                    try await Self.post(environment, "/v1/tenants/\(tenant)/usage", body: body)
+                },
+            ]
+            for (index, operation) in operations.enumerated() {
+                let began = ContinuousClock.now
+                try await operation()
+                if iteration >= 0 { samples[index].append((ContinuousClock.now - began).seconds * 1000) }
+            }
+        }
+        return samples.map { ReadBenchmark.Latency(samples: $0) }
+    }
+
+    /// `count` one-minute samples spread over the tenant's services, at a minute no earlier request used.
+    static func ingestBody(tenantServices: Int, count: Int, minute: Int64, now: Timestamp, environment: String) -> ByteBuffer {
+        var text = #"{"samples":["#
+        for index in 0..<count {
+            let global = Int(minute) * count + index
+            let service = global % tenantServices
+            let at = now.startOfHour - .minutes(Int64(global / tenantServices) % (24 * 60)) - .hours(24)
+            if index > 0 { text += "," }
+            text += #"{"environment":"\#(environment)","service":"svc-\#(service)","resource":"cpu_cores","quantity":1.5,"start":"\#(at.rfc3339)","end":"\#((at + .minutes(1)).rfc3339)"}"#
+        }
+        return ByteBuffer(string: text + "]}")
+    }
+
+    static func get(_ environment: BenchEnvironment, _ path: String) async throws {
+        var request = HTTPClientRequest(url: environment.baseURL + path)
+        request.headers.add(name: "Authorization", value: "Bearer \(environment.token)")
+        let response = try await BenchHTTP.client.execute(request, timeout: .seconds(60))
+        let body = try await response.body.collect(upTo: 64 << 20)
+        guard response.status == .ok else { throw ClientFailure("GET \(path) answered \(response.status.code): \(String(buffer: body))") }
+    }
+
+    static func post(_ environment: BenchEnvironment, _ path: String, body: ByteBuffer) async throws {
+        var request = HTTPClientRequest(url: environment.baseURL + path)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Authorization", value: "Bearer \(environment.token)")
+        request.body = .bytes(body)
+        let response = try await BenchHTTP.client.execute(request, timeout: .seconds(60))
+        let answer = try await response.body.collect(upTo: 1 << 20)
+        guard response.status == .ok else { throw ClientFailure("POST \(path) answered \(response.status.code): \(String(buffer: answer))") }
+    }
+}
+
+/// An integer shared between the load generator and the measuring task.
+final class SharedCounter: Sendable {
+    private let storage = Atomic<Int>(0)
+    var value: Int { storage.load(ordering: .relaxed) }
+    func set(_ value: Int) { storage.store(value, ordering: .relaxed) }
+}
+
+/// The process's resident memory from /proc/self/status (Linux): now, and the peak so far.
+enum ProcessMemory {
+    static func figures() -> (residentMiB: Double, peakMiB: Double)? {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+        func value(_ key: String) -> Double? {
+            guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(key + ":") }) else { return nil }
+            return line.split(separator: " ").compactMap { Double($0) }.first.map { $0 / 1024 }
+        }
+        guard let resident = value("VmRSS"), let peak = value("VmHWM") else { return nil }
+        return (resident, peak)
+    }
+}
