@@ -15,6 +15,8 @@ public final class BudgetStore: Sendable, Service {
     /// How long a caller waits for a connection before the store answers "unavailable".
     let acquireTimeout: Duration
     let partitions: PartitionCache
+    /// Fails work on connections the server closed (see `ConnectionWatch`).
+    let watch: ConnectionWatch
 
     public init(url: DatabaseURL, maximumConnections: Int = 20, acquireTimeout: Duration = .seconds(5), logger: Logger) {
         self.url = url
@@ -25,6 +27,7 @@ public final class BudgetStore: Sendable, Service {
             backgroundLogger: logger
         )
         self.partitions = PartitionCache()
+        self.watch = ConnectionWatch()
     }
 
     public func run() async throws {
@@ -98,10 +101,11 @@ public final class BudgetStore: Sendable, Service {
         do {
             return try await withThrowingTaskGroup(of: Result?.self) { group in
                 let client = self.client
+                let watch = self.watch
                 group.addTask {
                     try await client.withConnection { connection in
                         acquired.set()
-                        return try await body(connection)
+                        return try await watch.run(on: connection) { try await body(connection) }
                     }
                 }
                 let timeout = acquireTimeout
@@ -120,6 +124,8 @@ public final class BudgetStore: Sendable, Service {
             }
         } catch let error as PSQLError where error.isConnectionFailure {
             throw StoreError.unavailable(error.code.description)
+        } catch let error as ConnectionClosed {
+            throw StoreError.unavailable(error.description)
         } catch let error as PSQLError where error.sqlState == "57014" {
             throw StoreError(.unavailable, code: "timeout", message: "the database did not answer in time; retry later")
         }
