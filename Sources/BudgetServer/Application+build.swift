@@ -2,6 +2,7 @@ import BudgetStore
 import Hummingbird
 import HummingbirdCore
 import Logging
+import ServiceLifecycle
 
 /// Builds the whole service: the router with every route, and the store as a service of the application.
 ///
@@ -11,6 +12,7 @@ public func buildApplication(
     store: BudgetStore,
     expectedMigration: Int,
     metrics: BudgetMetrics = BudgetMetrics(),
+    jobsStartAfter gate: StartGate = StartGate(open: true),
     logger: Logger
 ) -> Application<RouterResponder<BudgetRequestContext>> {
     let router = buildRouter(configuration: configuration, store: store, expectedMigration: expectedMigration, metrics: metrics).router
@@ -26,12 +28,13 @@ public func buildApplication(
     )
     app.addServices(store)
     if configuration.backgroundJobs {
-        app.addServices(
+        let jobs: [any Service] = [
             AlertDeliveryService(store: store, settings: configuration.alertDelivery, logger: logger),
             AlertJobsService(store: store, settings: configuration.alertJobs, logger: logger),
             MetricsService(store: store, metrics: metrics, logger: logger),
-            MaintenanceService(store: store, logger: logger)
-        )
+            MaintenanceService(store: store, logger: logger),
+        ]
+        for job in jobs { app.addServices(StartsAfter(gate: gate, service: job)) }
     }
     return app
 }

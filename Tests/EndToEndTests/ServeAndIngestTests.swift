@@ -105,6 +105,8 @@ struct ServeAndIngestTests {
         let attributes = try FileManager.default.attributesOfItem(atPath: directory + "/.chartly/admin-token")
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
         #expect(server.output.contains(token))
+        // A first start migrates before the background jobs run: nothing failed on the way.
+        #expect(!server.output.contains(#""level":"warning""#) && !server.output.contains(#""level":"error""#), "\(server.output)")
         let (status, body) = try await HTTP.post(
             "\(server.baseURL)/v1/tenants/acme/usage", headers: ["Authorization": "Bearer \(token)"],
             body: #"{"samples":[{"environment":"prod","service":"api","resource":"cpu_cores","quantity":1,"start":"2026-11-01T00:00:00Z","end":"2026-11-01T00:01:00Z"}]}"#

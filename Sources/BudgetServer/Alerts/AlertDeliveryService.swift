@@ -50,7 +50,7 @@ public struct AlertDeliveryService: Service {
                     // Drain what is due, then wait for more.
                     while try await deliverOnce() > 0, !Task.isCancelled {}
                 } catch {
-                    logger.warning("alert delivery round failed", metadata: ["error": "\(error)"])
+                    logger.warning("alert delivery round failed", metadata: ["error": "\(String(reflecting: error))"])
                 }
                 try? await Task.sleep(for: settings.pollInterval)
             }

@@ -34,7 +34,7 @@ public struct AlertJobsService: Service {
         do {
             try await job()
         } catch {
-            logger.warning("alert job failed", metadata: ["job": "\(name)", "error": "\(error)"])
+            logger.warning("alert job failed", metadata: ["job": "\(name)", "error": "\(String(reflecting: error))"])
         }
     }
 

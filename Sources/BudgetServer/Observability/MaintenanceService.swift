@@ -38,7 +38,7 @@ public struct MaintenanceService: Service {
             let created = try await store.createPartitionsAhead(now: now, days: settings.lookAheadDays)
             if created > 0 { logger.info("partitions created ahead", metadata: ["created": "\(created)"]) }
         } catch {
-            logger.warning("partition look-ahead failed", metadata: ["error": "\(error)"])
+            logger.warning("partition look-ahead failed", metadata: ["error": "\(String(reflecting: error))"])
         }
         do {
             let report = try await store.applyRetention(now: now)
@@ -46,7 +46,7 @@ public struct MaintenanceService: Service {
                 logger.info("retention dropped a partition", metadata: ["tenant": "\(dropped.tenant)", "table": "\(dropped.parent)", "partition": "\(dropped.name)"])
             }
         } catch {
-            logger.warning("retention failed", metadata: ["error": "\(error)"])
+            logger.warning("retention failed", metadata: ["error": "\(String(reflecting: error))"])
         }
     }
 }

@@ -24,7 +24,7 @@ public struct MetricsService: Service {
                 do {
                     try await refresh(now: Timestamp.now())
                 } catch {
-                    logger.debug("metrics refresh failed", metadata: ["error": "\(error)"])
+                    logger.debug("metrics refresh failed", metadata: ["error": "\(String(reflecting: error))"])
                 }
                 try? await Task.sleep(for: interval)
             }

@@ -79,14 +79,18 @@ struct Serve: AsyncParsableCommand {
             var configuration = limits.apply(to: ServerConfiguration(host: host, port: port))
             configuration.bootstrapAdminToken = try bootstrapAdminToken(embedded: embedded, logger: logger)
             configuration.decisions = DecisionSettings(reservationTTL: .minutes(Int64(reservationTTLMinutes)))
+            // The background jobs start once the schema is migrated.
+            let migrated = StartGate()
             var app = buildApplication(
                 configuration: configuration,
                 store: store,
                 expectedMigration: migrator.latestVersion,
+                jobsStartAfter: migrated,
                 logger: logger
             )
             app.beforeServerStarts {
                 let applied = try await migrator.migrate()
+                migrated.open()
                 if !applied.isEmpty { logger.info("migrated", metadata: ["applied": "\(applied.joined(separator: ", "))"]) }
                 if let desired = desiredBudgets, let budgetsDirectory {
                     let actor = Principal(id: "budgets-dir", name: "serve --budgets \(budgetsDirectory)", scopes: [.admin])
