@@ -53,7 +53,7 @@ final class Traffic: Sendable {
             for worker in 0..<ingestWorkers {
                 group.addTask {
                     var number = firstBatch + worker
-                    while !self.isStopped {
+                    while !self.isStopped && !Task.isCancelled {
                         self.state.withLock { $0.inFlight.append(number) }
                         let result = try? await HTTP.post(self.base + "/v1/tenants/acme/usage", headers: self.auth, body: Self.batch(number))
                         self.state.withLock { state in
@@ -68,7 +68,7 @@ final class Traffic: Sendable {
             for worker in 0..<decisionWorkers {
                 group.addTask {
                     var sequence = 0
-                    while !self.isStopped {
+                    while !self.isStopped && !Task.isCancelled {
                         let requestID = "w\(worker)-\(firstBatch)-\(sequence)"
                         let result = try? await HTTP.post(self.base + "/v1/tenants/acme/decisions", headers: self.auth, body: Self.decision(requestID, service: worker % 4))
                         if let result, result.0 == 200, let id = Self.decisionID(result.1) {
@@ -82,6 +82,17 @@ final class Traffic: Sendable {
                 }
             }
         }
+    }
+
+    /// Waits until at least `count` batches and `count` decisions were acknowledged (a loaded CI machine may
+    /// take a while for the first ones), so the fault always strikes in the middle of real traffic.
+    func waitForAcknowledged(_ count: Int, timeout: Duration = .seconds(60)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if state.withLock({ $0.batches.count >= count && $0.decisions.count >= count }) { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw ServeProcessError("fewer than \(count) batches and decisions acknowledged within \(timeout)")
     }
 
     static func decisionID(_ body: String) -> String? {
@@ -162,7 +173,8 @@ struct FaultTests {
 
         let traffic = Traffic(base: first.baseURL, token: Self.admin)
         async let load: Void = traffic.run(ingestWorkers: 4, decisionWorkers: 4)
-        try await Task.sleep(for: .seconds(2))
+        try await traffic.waitForAcknowledged(5)
+        try await Task.sleep(for: .milliseconds(500))
         kill(first.process.processIdentifier, SIGKILL)
         first.process.waitUntilExit()
         try await Task.sleep(for: .milliseconds(300))
@@ -210,7 +222,8 @@ struct FaultTests {
 
             let traffic = Traffic(base: server.baseURL, token: Self.admin)
             async let load: Void = traffic.run(ingestWorkers: 3, decisionWorkers: 3)
-            try await Task.sleep(for: .seconds(1.5))
+            try await traffic.waitForAcknowledged(5)
+            try await Task.sleep(for: .milliseconds(500))
             try await cluster.stop()
             // While the database is down the service answers, and says it is not ready.
             let (ready, _) = try await HTTP.get(server.baseURL + "/ready")
@@ -230,7 +243,10 @@ struct FaultTests {
             }
             #expect(recovered)
             let before = traffic.state.withLock { $0.batches.count }
-            try await Task.sleep(for: .seconds(1.5))
+            let deadline = ContinuousClock.now + .seconds(60)
+            while traffic.state.withLock({ $0.batches.count }) < before + 3, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+            }
             traffic.stop()
             await load
             #expect(traffic.state.withLock { $0.batches.count } > before, "ingest was acknowledged again after the restart")

@@ -30,9 +30,11 @@ BEGIN
     -- target's replicas use. An autoscaler that got what it asked for and stays put never sends the later
     -- request that would confirm it; without this its headroom would be granted twice before the run rate
     -- includes it (found by `chartly-budget simulate`).
+    -- (No `target_replicas > 0` here: it would let the planner use reservations_unconfirmed_by_target, which
+    -- reads every unconfirmed reservation of the environment, instead of reservations_unconfirmed by expiry.)
     UPDATE reservations r SET confirmed = true
     WHERE r.tenant_id = p_tenant AND r.environment = p_environment AND r.ended_at IS NULL AND NOT r.confirmed
-      AND r.expires_at <= p_now AND r.target_replicas > 0 AND r.replicas > 0
+      AND r.expires_at <= p_now
       AND EXISTS (
           SELECT 1 FROM usage_samples u
           WHERE u.tenant_id = r.tenant_id AND u.environment = r.environment AND u.service = r.service
@@ -40,8 +42,8 @@ BEGIN
             AND u.start_at >= r.created_at AND u.start_at <= p_now
             AND u.quantity >= CASE u.resource
                 WHEN 'replicas' THEN r.target_replicas
-                WHEN 'cpu_cores' THEN CASE WHEN r.cpu_cores > 0 THEN r.cpu_cores / r.replicas * r.target_replicas ELSE 'Infinity' END
-                ELSE CASE WHEN r.memory_gib > 0 THEN r.memory_gib / r.replicas * r.target_replicas ELSE 'Infinity' END
+                WHEN 'cpu_cores' THEN CASE WHEN r.cpu_cores > 0 THEN r.cpu_cores / nullif(r.replicas, 0) * r.target_replicas ELSE 'Infinity' END
+                ELSE CASE WHEN r.memory_gib > 0 THEN r.memory_gib / nullif(r.replicas, 0) * r.target_replicas ELSE 'Infinity' END
             END * (1 - 1e-9)
       );
 

@@ -62,7 +62,10 @@ struct BenchEnvironment {
         configuration.bootstrapAdminToken = token
         configuration.rateLimitPerSecond = 0
         let migrator = try Migrator(store: store)
-        let app = buildApplication(configuration: configuration, store: store, expectedMigration: migrator.latestVersion, logger: logger)
+        let migrated = StartGate()
+        let app = buildApplication(
+            configuration: configuration, store: store, expectedMigration: migrator.latestVersion, jobsStartAfter: migrated, logger: logger
+        )
         return try await withThrowingTaskGroup(of: T?.self) { group in
             let serviceGroup = ServiceGroup(configuration: .init(services: [app], logger: logger))
             group.addTask {
@@ -70,6 +73,7 @@ struct BenchEnvironment {
                 return nil
             }
             try await migrator.migrate()
+            migrated.open()
             let environment = BenchEnvironment(url: url, store: store, baseURL: "http://127.0.0.1:\(port)", token: token)
             try await environment.waitUntilReady()
             let result = try await body(environment)
