@@ -32,8 +32,10 @@ struct BenchEnvironment {
                 try await admin.client.perform(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
             }
             let result = try await run(url: server.with(database: name), logger: logger, body)
-            _ = try? await admin.whileRunning {
-                try await admin.client.perform(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"))
+            // A store's pool runs once: the drop gets a store of its own.
+            let dropper = BudgetStore(url: server, maximumConnections: 1, logger: logger)
+            _ = try? await dropper.whileRunning {
+                try await dropper.client.perform(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"))
             }
             return result
         }

@@ -33,14 +33,10 @@ struct SimulationEnvironment {
             }
             do {
                 let result = try await run(url: server.with(database: name), reservationTTLMinutes: reservationTTLMinutes, logger: logger, body)
-                _ = try? await admin.whileRunning {
-                    try await admin.client.perform(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"))
-                }
+                await Self.drop(name, server: server, logger: logger)
                 return result
             } catch {
-                _ = try? await admin.whileRunning {
-                    try await admin.client.perform(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"))
-                }
+                await Self.drop(name, server: server, logger: logger)
                 throw error
             }
         }
@@ -54,6 +50,14 @@ struct SimulationEnvironment {
         } catch {
             try? await cluster.stop()
             throw error
+        }
+    }
+
+    /// Drops the simulation's database, through a store of its own (a store's pool runs once).
+    private static func drop(_ name: String, server: DatabaseURL, logger: Logger) async {
+        let dropper = BudgetStore(url: server, maximumConnections: 1, logger: logger)
+        _ = try? await dropper.whileRunning {
+            try await dropper.client.perform(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"))
         }
     }
 
