@@ -5,9 +5,8 @@ import PostgresNIO
 
 /// How decisions hold headroom.
 public struct DecisionSettings: Sendable {
-    /// An approved increment that is not confirmed — by a later request reporting the new replica count, or by
-    /// ingested usage from the decision on that reaches the target — lapses after this long; a confirmed one is
-    /// held until the run rate includes it (`chartly_lock_environment`, migration 012).
+    /// An approved increment not confirmed (by a later request reporting the new count, or by usage reaching the
+    /// target: migration 012) lapses after this long; a confirmed one is held until the run rate includes it.
     public var reservationTTL: TimeSpan = .minutes(15)
 
     public init(reservationTTL: TimeSpan = .minutes(15)) {

@@ -49,7 +49,7 @@ struct Bench: AsyncParsableCommand {
         let isolationServices = self.isolationServices, isolationDays = self.isolationDays
         let decisionSeconds = self.decisionSeconds
         print("chartly-budget bench — \(Machine.describe())")
-        try await BenchEnvironment.with(databaseURL: databaseURL, logger: logger) { environment in
+        try await InProcessService.with(databaseURL: databaseURL, name: "bench", maximumConnections: 40, logger: logger) { environment in
             let startMemory = ProcessMemory.figures()
             if parts.contains("ingest") {
                 let ingest = try await IngestBenchmark(samples: samples, batchSize: batchSize, clients: clients).run(in: environment, logger: logger)

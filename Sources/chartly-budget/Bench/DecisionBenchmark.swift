@@ -49,7 +49,7 @@ struct DecisionBenchmark {
         }
     }
 
-    func run(in environment: BenchEnvironment, logger: Logger) async throws -> [Figure] {
+    func run(in environment: InProcessService, logger: Logger) async throws -> [Figure] {
         try await prepare(environment.store)
         var figures: [Figure] = []
         for layout in ["spread", "hot"] {
@@ -69,7 +69,7 @@ struct DecisionBenchmark {
         layout == "hot" ? "hot" : "env-\((client * 7919 + sequence) % environments)"
     }
 
-    private func decide(_ environment: BenchEnvironment, client: Int, sequence: Int, layout: String) async throws {
+    private func decide(_ environment: InProcessService, client: Int, sequence: Int, layout: String) async throws {
         let name = environmentName(client: client, sequence: sequence, layout: layout)
         let body = #"{"request_id":"\#(layout)-\#(client)-\#(sequence)-\#(UInt32.random(in: 0...UInt32.max))","environment":"\#(name)","service":"svc-\#(sequence % 4)","current_replicas":2,"desired_replicas":3,"per_replica":{"cpu_cores":2,"memory_gib":4},"signals":[{"name":"cpu_utilization","value":0.9}]}"#
         var request = HTTPClientRequest(url: environment.baseURL + "/v1/tenants/\(Self.tenant)/decisions")

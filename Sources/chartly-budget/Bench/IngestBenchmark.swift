@@ -29,7 +29,7 @@ struct IngestBenchmark {
         }
     }
 
-    func run(in environment: BenchEnvironment, logger: Logger) async throws -> Result {
+    func run(in environment: InProcessService, logger: Logger) async throws -> Result {
         let rows = rows(tenantOffset: 0)
         // Bodies are built before the clock starts: the figure is the service's, not the client's JSON encoding.
         let bodies: [ByteBuffer] = stride(from: 0, to: rows.count, by: batchSize).map { start in

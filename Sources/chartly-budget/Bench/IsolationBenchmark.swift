@@ -38,7 +38,7 @@ struct IsolationBenchmark {
         var operations: [Operation]
     }
 
-    func run(in environment: BenchEnvironment, logger: Logger, progress: (String) -> Void) async throws -> Result {
+    func run(in environment: InProcessService, logger: Logger, progress: (String) -> Void) async throws -> Result {
         let store = environment.store
         let now = Timestamp.now()
         let actor = Principal(id: "bench", name: "bench", scopes: [.admin])
@@ -144,7 +144,7 @@ struct IsolationBenchmark {
     }
 
     /// B's operations, each timed, `iterations` times at `iterationsPerSecond`: status, costs, a decision, an ingest.
-    private func measure(_ environment: BenchEnvironment, now: Timestamp, sequenceOffset: Int = 0) async throws -> [ReadBenchmark.Latency] {
+    private func measure(_ environment: InProcessService, now: Timestamp, sequenceOffset: Int = 0) async throws -> [ReadBenchmark.Latency] {
         let tenant = Self.tenantB
         let statusPath = "/v1/tenants/\(tenant)/environments/prod/status"
         let costsPath = "/v1/tenants/\(tenant)/costs?environment=prod&step=1d&group_by=service&from=\((now - .days(Int64(days))).rfc3339)&to=\(now.rfc3339)"
@@ -189,7 +189,7 @@ struct IsolationBenchmark {
         return ByteBuffer(string: text + "]}")
     }
 
-    static func get(_ environment: BenchEnvironment, _ path: String) async throws {
+    static func get(_ environment: InProcessService, _ path: String) async throws {
         var request = HTTPClientRequest(url: environment.baseURL + path)
         request.headers.add(name: "Authorization", value: "Bearer \(environment.token)")
         let response = try await BenchHTTP.client.execute(request, timeout: .seconds(60))
@@ -197,7 +197,7 @@ struct IsolationBenchmark {
         guard response.status == .ok else { throw ClientFailure("GET \(path) answered \(response.status.code): \(String(buffer: body))") }
     }
 
-    static func post(_ environment: BenchEnvironment, _ path: String, body: ByteBuffer) async throws {
+    static func post(_ environment: InProcessService, _ path: String, body: ByteBuffer) async throws {
         var request = HTTPClientRequest(url: environment.baseURL + path)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")

@@ -35,7 +35,7 @@ struct ReadBenchmark {
     static let tenant = "bench-read"
     static let price = "0.04"
 
-    func run(in environment: BenchEnvironment, logger: Logger, progress: (String) -> Void) async throws -> (seedRate: Double, samples: Int, figures: [Figure]) {
+    func run(in environment: InProcessService, logger: Logger, progress: (String) -> Void) async throws -> (seedRate: Double, samples: Int, figures: [Figure]) {
         let store = environment.store
         let now = Timestamp.now()
         let end = now.startOfHour
@@ -121,7 +121,7 @@ struct ReadBenchmark {
         return Latency(samples: samples)
     }
 
-    private func get(_ environment: BenchEnvironment, _ path: String) async throws -> String {
+    private func get(_ environment: InProcessService, _ path: String) async throws -> String {
         var request = HTTPClientRequest(url: environment.baseURL + path)
         request.headers.add(name: "Authorization", value: "Bearer \(environment.token)")
         let response = try await BenchHTTP.client.execute(request, timeout: .seconds(120))

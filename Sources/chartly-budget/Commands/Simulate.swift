@@ -96,8 +96,10 @@ struct Simulate: AsyncParsableCommand {
         }
         let decisionLog = log
         defer { try? decisionLog?.close() }
-        let (result, spend) = try await SimulationEnvironment.with(
-            databaseURL: databaseURL, reservationTTLMinutes: reservationTTLMinutes, logger: logger
+        let ttl = TimeSpan.minutes(Int64(reservationTTLMinutes))
+        let (result, spend) = try await InProcessService.with(
+            databaseURL: databaseURL, name: "simulate", maximumConnections: 24, logger: logger,
+            configure: { $0.decisions = DecisionSettings(reservationTTL: ttl) }
         ) { environment in
             let api = SimulationAPI(baseURL: environment.baseURL, token: environment.token)
             let run = SimulationRun(fleet: fleet, api: api, clock: clock, concurrency: concurrency, decisionLog: decisionLog) { line in

@@ -1,0 +1,120 @@
+import BudgetServer
+import BudgetStore
+import Foundation
+import LocalPostgres
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// A fresh database and the real service running in this process on a free port, torn down afterwards
+/// (`bench` and `simulate`): client, service and PostgreSQL share the machine the same way for every figure.
+///
+/// Without a database URL it is a throwaway cluster; with one, a new database on that server, dropped at
+/// the end. The schema is migrated before the service and its background jobs start.
+struct InProcessService {
+    let url: DatabaseURL
+    let store: BudgetStore
+    let baseURL: String
+    let token: String
+
+    static func with<T: Sendable>(
+        databaseURL: String?,
+        name: String,
+        maximumConnections: Int,
+        logger: Logger,
+        configure: (inout ServerConfiguration) -> Void = { _ in },
+        _ body: @Sendable (InProcessService) async throws -> T
+    ) async throws -> T {
+        if let databaseURL {
+            let server = try DatabaseURL(databaseURL)
+            let database = "chartly_\(name)_\(ProcessInfo.processInfo.processIdentifier)"
+            try await Self.onServer(server, logger: logger) { client in
+                try await client.perform(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(database)"))
+                try await client.perform(PostgresQuery(unsafeSQL: "CREATE DATABASE \(database)"))
+            }
+            do {
+                let result = try await run(
+                    url: server.with(database: database), maximumConnections: maximumConnections, logger: logger, configure: configure, body
+                )
+                await drop(database, server: server, logger: logger)
+                return result
+            } catch {
+                await drop(database, server: server, logger: logger)
+                throw error
+            }
+        }
+        let cluster = LocalPostgresCluster(configuration: .ephemeral(prefix: "chartly-\(name)"), logger: logger)
+        let info = try await cluster.start()
+        do {
+            let url = DatabaseURL(host: info.host, port: info.port, username: info.username, password: info.password, database: info.database)
+            let result = try await run(url: url, maximumConnections: maximumConnections, logger: logger, configure: configure, body)
+            try await cluster.stop()
+            return result
+        } catch {
+            try? await cluster.stop()
+            throw error
+        }
+    }
+
+    /// Runs `work` with a client on the server's own database, through a store of its own (a store's pool runs once).
+    private static func onServer(_ server: DatabaseURL, logger: Logger, _ work: (PostgresClient) async throws -> Void) async throws {
+        let store = BudgetStore(url: server, maximumConnections: 1, logger: logger)
+        try await store.whileRunning { try await work(store.client) }
+    }
+
+    private static func drop(_ database: String, server: DatabaseURL, logger: Logger) async {
+        try? await onServer(server, logger: logger) { client in
+            try await client.perform(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(database) WITH (FORCE)"))
+        }
+    }
+
+    private static func run<T: Sendable>(
+        url: DatabaseURL,
+        maximumConnections: Int,
+        logger: Logger,
+        configure: (inout ServerConfiguration) -> Void,
+        _ body: @Sendable (InProcessService) async throws -> T
+    ) async throws -> T {
+        let token = "in-process-admin-token-\(UInt64.random(in: 0...UInt64.max))"
+        let port = try BenchPorts.free()
+        var configuration = ServerConfiguration(host: "127.0.0.1", port: port)
+        configuration.bootstrapAdminToken = token
+        configuration.rateLimitPerSecond = 0
+        configure(&configuration)
+        // Migrated through a store of its own before anything starts, so the jobs' first round finds the schema.
+        let migrationStore = BudgetStore(url: url, maximumConnections: 1, logger: logger)
+        let migrator = try Migrator(store: migrationStore)
+        _ = try await migrationStore.whileRunning { try await migrator.migrate() }
+        let store = BudgetStore(url: url, maximumConnections: maximumConnections, logger: logger)
+        let app = buildApplication(configuration: configuration, store: store, expectedMigration: migrator.latestVersion, logger: logger)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            let serviceGroup = ServiceGroup(configuration: .init(services: [app], logger: logger))
+            group.addTask {
+                try await serviceGroup.run()
+                return nil
+            }
+            do {
+                let service = InProcessService(url: url, store: store, baseURL: "http://127.0.0.1:\(port)", token: token)
+                try await service.waitUntilReady()
+                let result = try await body(service)
+                await serviceGroup.triggerGracefulShutdown()
+                for try await value in group { if value != nil { break } }
+                return result
+            } catch {
+                await serviceGroup.triggerGracefulShutdown()
+                group.cancelAll()
+                throw error
+            }
+        }
+    }
+
+    func waitUntilReady() async throws {
+        for _ in 0..<400 {
+            if let answer = try? await BenchHTTP.client.execute(.init(url: baseURL + "/ready"), timeout: .seconds(2)), answer.status == .ok {
+                return
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw ClientFailure("the in-process service did not become ready")
+    }
+}
