@@ -67,7 +67,7 @@ extension ClusterLauncher {
             "-c unix_socket_directories=''",
             "-c max_connections=\(configuration.maximumConnections)",
         ]
-        if configuration.ephemeral {
+        if configuration.relaxedDurability {
             // A test cluster is thrown away after a crash anyway; durability only costs time there.
             options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
         }

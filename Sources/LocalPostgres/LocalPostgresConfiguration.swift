@@ -6,6 +6,10 @@ public struct LocalPostgresConfiguration: Sendable {
     public var dataDirectory: String
     /// Whether the cluster is thrown away (data directory and its companion files removed) on stop or owner death.
     public var ephemeral: Bool
+    /// Runs without `fsync`, `synchronous_commit` and `full_page_writes` (a crash may lose or corrupt data).
+    /// Defaults to `ephemeral`: a throwaway test cluster only costs time with them. Benchmarks turn it off —
+    /// asynchronous commit also delays hint bits, which changes how hot rows perform.
+    public var relaxedDurability: Bool
     /// The loopback port to listen on; `nil` picks a free port at each start.
     public var port: Int?
     /// The superuser the cluster is created with, and the user of the connection.
@@ -32,6 +36,7 @@ public struct LocalPostgresConfiguration: Sendable {
     ) {
         self.dataDirectory = FilePaths.absolute(dataDirectory)
         self.ephemeral = ephemeral
+        self.relaxedDurability = ephemeral
         self.port = port
         self.username = username
         self.database = database

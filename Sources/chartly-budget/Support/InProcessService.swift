@@ -43,7 +43,10 @@ struct InProcessService {
                 throw error
             }
         }
-        let cluster = LocalPostgresCluster(configuration: .ephemeral(prefix: "chartly-\(name)"), logger: logger)
+        // Thrown away afterwards, but configured as a production server would be: durable commits.
+        var clusterConfiguration = LocalPostgresConfiguration.ephemeral(prefix: "chartly-\(name)")
+        clusterConfiguration.relaxedDurability = false
+        let cluster = LocalPostgresCluster(configuration: clusterConfiguration, logger: logger)
         let info = try await cluster.start()
         do {
             let url = DatabaseURL(host: info.host, port: info.port, username: info.username, password: info.password, database: info.database)
