@@ -154,38 +154,37 @@ extension BudgetStore {
     /// Inserts the batch's new samples; returns the indexes (into `batch.unique`) of those already stored.
     ///
     /// The insert relies on the primary key alone (`ON CONFLICT DO NOTHING`), whose use no planner estimate can
-    /// change; only samples it skipped are read back and compared, so a changed value is a conflict.
+    /// change, and answers only how many rows it wrote: in the common case of no duplicate that is all there is
+    /// to know. Otherwise the stored rows this transaction did not write (`xmin` is not ours) are the skipped
+    /// samples; they are read back and compared, so a changed value is a conflict.
     private static func insert(_ batch: UsageBatch, tenant: String, on connection: PostgresConnection, logger: Logger) async throws -> Set<Int> {
         let rows = try await connection.query(
             """
-            INSERT INTO usage_samples (tenant_id, environment, service, resource, start_at, end_at, quantity)
-            SELECT \(tenant), e, s, r, st, en, q FROM unnest(
-                \(batch.environments)::text[], \(batch.services)::text[], \(batch.resources)::text[],
-                \(batch.starts)::timestamptz[], \(batch.ends)::timestamptz[], \(batch.quantities)::float8[]
-            ) AS t(e, s, r, st, en, q)
-            ON CONFLICT DO NOTHING
-            RETURNING environment, service, resource, start_at
+            WITH inserted AS (
+                INSERT INTO usage_samples (tenant_id, environment, service, resource, start_at, end_at, quantity)
+                SELECT \(tenant), e, s, r, st, en, q FROM unnest(
+                    \(batch.environments)::text[], \(batch.services)::text[], \(batch.resources)::text[],
+                    \(batch.starts)::timestamptz[], \(batch.ends)::timestamptz[], \(batch.quantities)::float8[]
+                ) AS t(e, s, r, st, en, q)
+                ON CONFLICT DO NOTHING
+                RETURNING 1
+            )
+            SELECT count(*)::int8 FROM inserted
             """,
             logger: logger
         )
         var inserted = 0
-        var insertedIdentities: Set<UsageIdentity> = []
-        insertedIdentities.reserveCapacity(batch.unique.count)
-        for try await (environment, service, resource, start) in rows.decode((String, String, String, Timestamp).self) {
-            inserted += 1
-            if let resource = Resource(rawValue: resource) {
-                insertedIdentities.insert(UsageIdentity(environment: environment, service: service, resource: resource, start: start))
-            }
-        }
+        for try await count in rows.decode(Int64.self) { inserted = Int(count) }
         guard inserted < batch.unique.count else { return [] }
-        let skipped = batch.unique.indices.filter { !insertedIdentities.contains(batch.unique[$0].identity) }
-        try await compareStored(skipped, of: batch, tenant: tenant, on: connection, logger: logger)
-        return Set(skipped)
+        return try await compareStored(batch, skipped: batch.unique.count - inserted, tenant: tenant, on: connection, logger: logger)
     }
 
-    /// Reads back stored samples with the identities of `indexes` and refuses any whose values differ.
-    private static func compareStored(_ indexes: [Int], of batch: UsageBatch, tenant: String, on connection: PostgresConnection, logger: Logger) async throws {
-        let samples = indexes.map { batch.unique[$0] }
+    /// Reads back the batch's samples stored before this transaction (`skipped` of them) and refuses any whose
+    /// values differ; returns their indexes into `batch.unique`.
+    private static func compareStored(
+        _ batch: UsageBatch, skipped: Int, tenant: String, on connection: PostgresConnection, logger: Logger
+    ) async throws -> Set<Int> {
+        let samples = batch.unique
         // Primary-key probes, even while a fresh partition's statistics still say it is empty.
         try await connection.perform("SET LOCAL enable_seqscan = off", logger: logger)
         let rows = try await connection.query(
@@ -194,16 +193,17 @@ extension BudgetStore {
             FROM unnest(\(samples.map(\.environment))::text[], \(samples.map(\.service))::text[], \(samples.map(\.resource.rawValue))::text[],
                         \(samples.map(\.start))::timestamptz[]) WITH ORDINALITY AS k(e, s, r, st, n)
             CROSS JOIN LATERAL (
-                SELECT end_at, quantity FROM usage_samples
+                SELECT end_at, quantity, xmin FROM usage_samples
                 WHERE tenant_id = \(tenant) AND environment = k.e AND service = k.s AND resource = k.r AND start_at = k.st
             ) AS u
+            WHERE u.xmin <> pg_current_xact_id()::xid
             """,
             logger: logger
         )
-        var found = 0
+        var existing: Set<Int> = []
         for try await (ordinal, end, quantity) in rows.decode((Int, Timestamp, Double).self) {
-            found += 1
-            let index = indexes[ordinal - 1]
+            let index = ordinal - 1
+            existing.insert(index)
             let sample = batch.unique[index]
             if sample.end != end || sample.quantity != quantity {
                 throw StoreError(
@@ -217,9 +217,10 @@ extension BudgetStore {
         }
         try await connection.perform("SET LOCAL enable_seqscan = on", logger: logger)
         // A skipped sample that cannot be read back was deleted concurrently (retention): run again.
-        if found != indexes.count {
+        if existing.count != skipped {
             throw RetryTransaction(reason: "samples skipped as duplicates are no longer stored")
         }
+        return existing
     }
 }
 
