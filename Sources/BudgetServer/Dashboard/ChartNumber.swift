@@ -1,9 +1,9 @@
 import Foundation
 
 /// Numbers in charts: compact, deterministic coordinates and "nice" axis ticks.
-enum ChartNumber {
+public enum ChartNumber {
     /// A coordinate with at most one decimal ("12", "12.5"), so the same chart is always the same bytes.
-    static func coordinate(_ value: Double) -> String {
+    public static func coordinate(_ value: Double) -> String {
         guard value.isFinite else { return "0" }
         let tenths = Int64((value * 10).rounded())
         let sign = tenths < 0 ? "-" : ""
@@ -12,7 +12,7 @@ enum ChartNumber {
     }
 
     /// `value` with `decimals` decimals and "," between thousands ("12,500", "0.25").
-    static func grouped(_ value: Double, decimals: Int) -> String {
+    public static func grouped(_ value: Double, decimals: Int) -> String {
         guard value.isFinite else { return "–" }
         var scale: Double = 1
         for _ in 0..<decimals { scale *= 10 }
@@ -35,7 +35,7 @@ enum ChartNumber {
     }
 
     /// Ticks from 0 to just past `maximum` at a 1-2-5 step: the finest step that needs at most `maximumIntervals`.
-    static func niceTicks(maximum: Double, maximumIntervals: Int = 7) -> (ticks: [Double], decimals: Int) {
+    public static func niceTicks(maximum: Double, maximumIntervals: Int = 7) -> (ticks: [Double], decimals: Int) {
         let top = maximum.isFinite && maximum > 0 ? maximum : 1
         var power = Int(floor(log10(top / Double(maximumIntervals))))
         var step = 0.0

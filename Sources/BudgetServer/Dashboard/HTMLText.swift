@@ -1,7 +1,7 @@
 /// Escaping for text that Swift code writes into HTML or SVG directly (Mustache escapes `{{ }}` itself).
-enum HTMLText {
+public enum HTMLText {
     /// `text` safe inside element content and inside single- or double-quoted attributes.
-    static func escape(_ text: String) -> String {
+    public static func escape(_ text: String) -> String {
         var escaped = ""
         escaped.reserveCapacity(text.utf8.count)
         for character in text.unicodeScalars {

@@ -1,4 +1,5 @@
 import BudgetCore
+import BudgetServer
 import Foundation
 
 /// The simulation as one SVG: per environment a panel of three plots over the same time axis — replicas
@@ -353,38 +354,16 @@ struct SimulationChart {
         private func n(_ value: Double) -> String { SimulationChart.n(value) }
     }
 
-    /// Ticks from 0 past `maximum` at a 1-2-5 step, at most five intervals.
+    /// Ticks from 0 past `maximum` at a 1-2-5 step, at most five intervals (the dashboard's axes).
     static func niceTicks(maximum: Double) -> ([Double], Int) {
-        guard maximum > 0, maximum.isFinite else { return ([0, 1], 0) }
-        var step = pow(10, (log10(maximum / 5)).rounded(.down))
-        for factor in [1.0, 2, 5, 10, 20, 50] where maximum / (step * factor) <= 5 {
-            step *= factor
-            break
-        }
-        let count = Int((maximum / step - 1e-9).rounded(.up))
-        let decimals = max(0, -Int(log10(step).rounded(.down)))
-        return ((0...max(1, count)).map { Double($0) * step }, decimals)
+        let (ticks, decimals) = ChartNumber.niceTicks(maximum: maximum, maximumIntervals: 5)
+        return (ticks, decimals)
     }
 
     /// A coordinate with at most one decimal, so the same chart is the same bytes.
-    static func n(_ value: Double) -> String {
-        guard value.isFinite else { return "0" }
-        let tenths = Int64((value * 10).rounded())
-        let sign = tenths < 0 ? "-" : ""
-        let magnitude = tenths.magnitude
-        return magnitude % 10 == 0 ? "\(sign)\(magnitude / 10)" : "\(sign)\(magnitude / 10).\(magnitude % 10)"
-    }
+    static func n(_ value: Double) -> String { ChartNumber.coordinate(value) }
 
-    static func grouped(_ value: Double, decimals: Int) -> String {
-        if decimals == 0 { return SimulationText.count(Int(value.rounded())) }
-        var scale = 1.0
-        for _ in 0..<decimals { scale *= 10 }
-        let scaled = Int64((value * scale).rounded())
-        let whole = SimulationText.count(Int(scaled / Int64(scale)))
-        var fraction = String(scaled % Int64(scale))
-        fraction = String(repeating: "0", count: decimals - fraction.count) + fraction
-        return "\(whole).\(fraction)"
-    }
+    static func grouped(_ value: Double, decimals: Int) -> String { ChartNumber.grouped(value, decimals: decimals) }
 
     static func units(_ money: Money) -> Double { Double(money.nanos) / 1e9 }
 
@@ -395,18 +374,5 @@ struct SimulationChart {
         return Money(nanos: rounded).decimalString
     }
 
-    static func escape(_ text: String) -> String {
-        var escaped = ""
-        for character in text {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&#39;"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
-    }
+    static func escape(_ text: String) -> String { HTMLText.escape(text) }
 }
