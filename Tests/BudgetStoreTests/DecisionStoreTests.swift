@@ -140,6 +140,35 @@ struct DecisionStoreTests {
         }
     }
 
+    @Test("the step window counts the replicas approved inside it, read from the stored decisions")
+    func stepWindowFromStore() async throws {
+        try await TestDatabase.withStore { store in
+            // At most 5 replicas added per 10 minutes.
+            try await S.prepare(store, policy: ScalingPolicy(
+                environment: "prod", service: "api", minimumReplicas: 1, maximumReplicas: 1000,
+                scaleUp: .init(windowSeconds: 600, windowReplicas: 5, cooldownSeconds: 0)
+            ))
+            let first = try await store.decide(tenant: "acme", request: S.request("w1", from: 2, to: 5), now: S.now)
+            #expect(first.result.outcome == .allow)
+            #expect(first.snapshot.history.addedInWindow == 0)
+            // A minute later 3 were added inside the window: only 2 more fit.
+            let second = try await store.decide(tenant: "acme", request: S.request("w2", from: 5, to: 8), now: S.now + .minutes(1))
+            #expect(second.snapshot.history.addedInWindow == 3)
+            #expect(second.result.outcome == .clamp)
+            #expect(second.result.allowedReplicas == 7)
+            #expect(second.result.reasons.map(\.code) == ["step_window"])
+            // Ten minutes after the first, the first has left the window (it is open at its start): only the
+            // second's 2 are inside.
+            let third = try await store.decide(tenant: "acme", request: S.request("w3", from: 7, to: 12), now: S.now + .minutes(10))
+            #expect(third.snapshot.history.addedInWindow == 2)
+            #expect(third.result.allowedReplicas == 10)
+            // Once the last approved scale-up is older than the window, nothing is counted.
+            let later = try await store.decide(tenant: "acme", request: S.request("w4", from: 10, to: 12), now: S.now + .minutes(30))
+            #expect(later.snapshot.history.addedInWindow == 0)
+            #expect(later.result.outcome == .allow)
+        }
+    }
+
     @Test("a released reservation frees its headroom at once; nothing is released twice")
     func release() async throws {
         try await TestDatabase.withStore { store in

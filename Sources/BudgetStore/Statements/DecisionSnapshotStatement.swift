@@ -31,10 +31,18 @@ struct DecisionSnapshotStatement: PostgresPreparedStatement {
             SELECT
               (SELECT last_scale_up_at FROM service_scaling_state WHERE tenant_id = $1 AND environment = $2 AND service = $3) AS last_up,
               (SELECT last_scale_down_at FROM service_scaling_state WHERE tenant_id = $1 AND environment = $2 AND service = $3) AS last_down,
-              (SELECT coalesce(sum(allowed_replicas - current_replicas), 0)::int8 FROM decisions
-                WHERE tenant_id = $1 AND environment = $2 AND service = $3 AND direction = 'up' AND outcome IN ('allow', 'clamp')
-                  AND evaluated_at <= $4
-                  AND evaluated_at > $4::timestamptz - coalesce((SELECT (spec->'scale_up'->>'window_seconds')::int FROM policy), 0) * interval '1 second'
+              -- Replicas added in the step window. Read only when the window is set and the service's last approved
+              -- scale-up falls inside it: otherwise the sum is 0, and a plan that picked another index of
+              -- `decisions` (seen before the table's first ANALYZE: the tenant's request_id key, read whole) would
+              -- make every decision of a busy service slower than the last.
+              (SELECT CASE WHEN w.seconds > 0 AND s.last_scale_up_at > $4::timestamptz - w.seconds * interval '1 second' THEN
+                  (SELECT coalesce(sum(allowed_replicas - current_replicas), 0)::int8 FROM decisions
+                    WHERE tenant_id = $1 AND environment = $2 AND service = $3 AND direction = 'up' AND outcome IN ('allow', 'clamp')
+                      AND evaluated_at <= $4
+                      AND evaluated_at > $4::timestamptz - w.seconds * interval '1 second')
+                  ELSE 0 END
+               FROM (SELECT coalesce((SELECT (spec->'scale_up'->>'window_seconds')::int FROM policy), 0) AS seconds) AS w
+               LEFT JOIN service_scaling_state s ON s.tenant_id = $1 AND s.environment = $2 AND s.service = $3
               ) AS added
         ), today AS (
             SELECT greatest(date_trunc('day', $4::timestamptz AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', (SELECT start FROM period)) AS start
