@@ -96,7 +96,7 @@ public final class HeadlessChromium: @unchecked Sendable {
 
     /// Sends a command and returns its `result` object as JSON.
     public func call(_ method: String, _ params: [String: any Sendable] = [:], session: String? = nil, timeout: Duration = .seconds(30)) async throws -> Data {
-        try await onThread { try self.blockingCall(method, params, session: session, timeout: timeout) }
+        try await Blocking.run { try self.blockingCall(method, params, session: session, timeout: timeout) }
     }
 
     /// The index the next event will get: events at or after it arrived after this call.
@@ -108,7 +108,7 @@ public final class HeadlessChromium: @unchecked Sendable {
 
     /// Waits for an event received at or after `mark`, returning its params.
     public func waitForEvent(_ method: String, session: String?, after mark: Int, timeout: Duration = .seconds(30)) async throws -> Data {
-        try await onThread {
+        try await Blocking.run {
             let deadline = ContinuousClock.now + timeout
             self.lock.lock()
             defer { self.lock.unlock() }
@@ -117,12 +117,6 @@ public final class HeadlessChromium: @unchecked Sendable {
                 let message = try self.readMessage(until: deadline)
                 self.file(message)
             }
-        }
-    }
-
-    private func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
         }
     }
 
