@@ -20,10 +20,9 @@ extension BudgetStore {
     ///
     /// A sample whose identity is already stored with the same `end` and `quantity` is a duplicate;
     /// with different values it is a conflict, and then nothing of the batch is stored.
-    /// `paths` names each sample in errors (e.g. `samples[3]`); it defaults to the index.
-    public func ingest(tenant: String, samples: [UsageSample], paths: [String]? = nil) async throws -> IngestResult {
-        let paths = paths ?? samples.indices.map { "samples[\($0)]" }
-        let batch = try UsageBatch(samples: samples, paths: paths)
+    /// Errors name a sample by its index in `samples` (e.g. `samples[3]`).
+    public func ingest(tenant: String, samples: [UsageSample]) async throws -> IngestResult {
+        let batch = try UsageBatch(samples: samples)
         guard !batch.unique.isEmpty else { return IngestResult(accepted: 0, duplicates: batch.repeatedInRequest) }
 
         try await ensureIngestPartitions(tenant: tenant, batch: batch)
@@ -52,7 +51,7 @@ extension BudgetStore {
             throw StoreError(
                 .unprocessable, code: "retention_expired",
                 message: "usage of tenant \(tenant) before \(horizon.map { String($0.rfc3339.prefix(10)) } ?? "the retention horizon") has been dropped by retention; older samples are refused",
-                field: index.map { "\(batch.paths[$0]).start" } ?? "start"
+                field: index.map { "\(batch.path($0)).start" } ?? "start"
             )
         }
     }
@@ -211,7 +210,7 @@ extension BudgetStore {
                     code: "sample_conflict",
                     message: "sample \(sample.identity.description) is already stored with "
                         + "end \(end.rfc3339) and quantity \(quantity); a sample's values cannot change once accepted",
-                    field: batch.paths[index]
+                    field: batch.path(index)
                 )
             }
         }
@@ -227,10 +226,11 @@ extension BudgetStore {
 /// A request's samples made unique by identity and sorted, so concurrent writers lock rows in one order.
 struct UsageBatch {
     var unique: [UsageSample]
-    var paths: [String]
+    /// Each unique sample's index in the request.
+    var origins: [Int]
     var repeatedInRequest: Int
 
-    init(samples: [UsageSample], paths: [String]) throws {
+    init(samples: [UsageSample]) throws {
         var firstIndex: [UsageIdentity: Int] = [:]
         firstIndex.reserveCapacity(samples.count)
         var order: [Int] = []
@@ -243,8 +243,8 @@ struct UsageBatch {
                     throw StoreError(
                         .conflict,
                         code: "sample_conflict",
-                        message: "sample \(sample.identity.description) appears twice in the request with different values (first at \(paths[earlier]))",
-                        field: paths[index]
+                        message: "sample \(sample.identity.description) appears twice in the request with different values (first at samples[\(earlier)])",
+                        field: "samples[\(index)]"
                     )
                 }
                 repeated += 1
@@ -255,9 +255,12 @@ struct UsageBatch {
         }
         order.sort { samples[$0].identity < samples[$1].identity }
         unique = order.map { samples[$0] }
-        self.paths = order.map { paths[$0] }
+        origins = order
         repeatedInRequest = repeated
     }
+
+    /// How errors name the unique sample at `index`: by its place in the request.
+    func path(_ index: Int) -> String { "samples[\(origins[index])]" }
 
     /// Every sample's cost pieces under `history`; a sample that cannot be priced is refused by name.
     func price(with history: RateCardHistory) throws -> [[CostPiece]] {
@@ -265,7 +268,7 @@ struct UsageBatch {
             do {
                 return try CostModel.pieces(of: unique[index], history: history)
             } catch {
-                throw StoreError(.unprocessable, code: "cost_overflow", message: "\(error)", field: "\(paths[index]).quantity")
+                throw StoreError(.unprocessable, code: "cost_overflow", message: "\(error)", field: "\(path(index)).quantity")
             }
         }
     }

@@ -1,6 +1,6 @@
 /// A usage sample as it arrives, before validation: every field is kept as sent,
 /// so validation can name exactly which field of which sample is wrong.
-public struct RawUsageSample: Sendable, Decodable {
+public struct RawUsageSample: Sendable, Equatable, Decodable {
     /// A JSON value as far as validation cares.
     public enum Value: Sendable, Equatable {
         case missing

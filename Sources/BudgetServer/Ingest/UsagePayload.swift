@@ -72,6 +72,7 @@ struct UsagePayload {
     }
 
     private static func decodeDocument(_ body: ByteBuffer) throws -> [RawUsageSample] {
+        if let samples = UsageJSONReader.document(body) { return samples }
         let document: Document
         do {
             document = try JSONDecoder().decode(Document.self, from: Data(buffer: body, byteTransferStrategy: .noCopy))
@@ -85,31 +86,36 @@ struct UsagePayload {
     }
 
     private static func decodeLines(_ body: ByteBuffer, maximumSamples: Int) throws -> ([RawUsageSample], [Int]) {
-        var samples: [RawUsageSample] = []
-        var lineNumbers: [Int] = []
-        let decoder = JSONDecoder()
-        let bytes = body.readableBytesView
-        var lineNumber = 0
-        var lineStart = bytes.startIndex
-        while lineStart <= bytes.endIndex {
-            let lineEnd = bytes[lineStart...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.endIndex
-            lineNumber += 1
-            var line = bytes[lineStart..<lineEnd]
-            if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
-            if line.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }) {
-                guard samples.count < maximumSamples else { throw tooMany(samples.count + 1, maximumSamples) }
-                do {
-                    samples.append(try decoder.decode(RawUsageSample.self, from: Data(line)))
-                } catch let error as DecodingError {
-                    var apiError = describe(error, prefix: "samples[\(samples.count)]")
-                    apiError.message = "line \(lineNumber): " + apiError.message
-                    throw apiError
+        try body.withUnsafeReadableBytes { bytes in
+            var samples: [RawUsageSample] = []
+            var lineNumbers: [Int] = []
+            let decoder = JSONDecoder()
+            var lineNumber = 0
+            var lineStart = 0
+            while lineStart <= bytes.count {
+                let lineEnd = bytes[lineStart...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+                lineNumber += 1
+                var line = lineStart..<lineEnd
+                if !line.isEmpty, bytes[line.upperBound - 1] == UInt8(ascii: "\r") { line = line.lowerBound..<(line.upperBound - 1) }
+                if bytes[line].contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }) {
+                    guard samples.count < maximumSamples else { throw tooMany(samples.count + 1, maximumSamples) }
+                    if let sample = UsageJSONReader.sample(bytes, range: line) {
+                        samples.append(sample)
+                    } else {
+                        do {
+                            samples.append(try decoder.decode(RawUsageSample.self, from: Data(bytes[line])))
+                        } catch let error as DecodingError {
+                            var apiError = describe(error, prefix: "samples[\(samples.count)]")
+                            apiError.message = "line \(lineNumber): " + apiError.message
+                            throw apiError
+                        }
+                    }
+                    lineNumbers.append(lineNumber)
                 }
-                lineNumbers.append(lineNumber)
+                lineStart = lineEnd + 1
             }
-            lineStart = lineEnd + 1
+            return (samples, lineNumbers)
         }
-        return (samples, lineNumbers)
     }
 
     static func describe(_ error: DecodingError, prefix: String) -> APIError {
