@@ -152,23 +152,17 @@ extension BudgetStore {
 
     /// Inserts the batch's new samples; returns the indexes (into `batch.unique`) of those already stored.
     ///
-    /// The insert relies on the primary key alone (`ON CONFLICT DO NOTHING`), whose use no planner estimate can
-    /// change, and answers only how many rows it wrote: in the common case of no duplicate that is all there is
-    /// to know. Otherwise the stored rows this transaction did not write (`xmin` is not ours) are the skipped
+    /// The insert relies on the primary key alone, whose use no planner estimate can change: a plain `INSERT`,
+    /// and `ON CONFLICT DO NOTHING` only when a sample is already stored (`chartly_insert_usage`, migration 013).
+    /// It answers only how many rows it wrote: in the common case of no duplicate that is all there is to know. Otherwise the stored rows this transaction did not write (`xmin` is not ours) are the skipped
     /// samples; they are read back and compared, so a changed value is a conflict.
     private static func insert(_ batch: UsageBatch, tenant: String, on connection: PostgresConnection, logger: Logger) async throws -> Set<Int> {
         let rows = try await connection.query(
             """
-            WITH inserted AS (
-                INSERT INTO usage_samples (tenant_id, environment, service, resource, start_at, end_at, quantity)
-                SELECT \(tenant), e, s, r, st, en, q FROM unnest(
-                    \(batch.environments)::text[], \(batch.services)::text[], \(batch.resources)::text[],
-                    \(batch.starts)::timestamptz[], \(batch.ends)::timestamptz[], \(batch.quantities)::float8[]
-                ) AS t(e, s, r, st, en, q)
-                ON CONFLICT DO NOTHING
-                RETURNING 1
+            SELECT chartly_insert_usage(
+                \(tenant), \(batch.environments)::text[], \(batch.services)::text[], \(batch.resources)::text[],
+                \(batch.starts)::timestamptz[], \(batch.ends)::timestamptz[], \(batch.quantities)::float8[]
             )
-            SELECT count(*)::int8 FROM inserted
             """,
             logger: logger
         )
