@@ -89,7 +89,7 @@ struct Bench: AsyncParsableCommand {
             }
             if parts.contains("isolation") {
                 print("")
-                let benchmark = IsolationBenchmark(services: isolationServices, days: isolationDays, iterations: 200)
+                let benchmark = IsolationBenchmark(services: isolationServices, days: isolationDays, iterations: 400)
                 print("isolation: tenant B (\(isolationServices) services, \(isolationDays) days of 5-minute usage) alone, then beside tenant A with 100× its data and ingest")
                 let result = try await benchmark.run(in: environment, logger: logger) { print($0) }
                 print("  B ingests \(Format.rate(result.bIngestRate).trimmingCharacters(in: .whitespaces)) samples/s while measured; A sent \(Format.rate(result.aIngestRate).trimmingCharacters(in: .whitespaces)) samples/s beside it (\(result.aSamples) vs \(result.bSamples) samples stored)")
