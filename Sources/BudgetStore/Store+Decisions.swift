@@ -170,12 +170,12 @@ extension BudgetStore {
         var environment = DecisionSnapshot.Figures()
         var scaleHistory = DecisionSnapshot.ScaleHistory()
         for try await row in rows {
-            policy = try row.policy.map { try ConfigJSON.decode(ScalingPolicy.self, from: $0) }
-            caps = try row.caps.map { try ConfigJSON.decode([Cap].self, from: $0) } ?? []
-            budgets = try row.budgets.map { try ConfigJSON.decode([Budget].self, from: $0) } ?? []
+            policy = try row.policy.map { try DecisionConfigCache.policies.value(for: $0) { try ConfigJSON.decode(ScalingPolicy.self, from: $0) } }
+            caps = try row.caps.map { try DecisionConfigCache.caps.value(for: $0) { try ConfigJSON.decode([Cap].self, from: $0) } } ?? []
+            budgets = try row.budgets.map { try DecisionConfigCache.budgets.value(for: $0) { try ConfigJSON.decode([Budget].self, from: $0) } } ?? []
             period = BillingPeriod(kind: PeriodKind(rawValue: row.periodKind) ?? .month, startDay: row.periodStartDay)
             periodStartInDatabase = row.periodStart
-            history = try row.rateCards.map(Self.rateCards) ?? .empty
+            history = try row.rateCards.map { try DecisionConfigCache.rateCards.value(for: $0, decode: Self.rateCards) } ?? .empty
             environment = .init(
                 spendSoFar: Money(nanos: row.spendDays + row.spendToday), runRatePerHour: Money(nanos: row.runRate),
                 cpuCores: row.cpu, memoryGiB: row.memory, replicas: row.replicas
