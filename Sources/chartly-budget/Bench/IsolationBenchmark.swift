@@ -18,6 +18,10 @@ struct IsolationBenchmark {
     let bBatch = 10
     let iterationsPerSecond = 10.0
 
+    /// Each phase's sequence numbers: B's ingest minutes (one day of them, 1,440) and replica counts never
+    /// repeat between phases, so no phase re-sends another's samples.
+    var phaseStride: Int { iterations + 3 }
+
     static let tenantA = "bench-tenant-a"
     static let tenantB = "bench-tenant-b"
 
@@ -65,7 +69,7 @@ struct IsolationBenchmark {
         let aSamples = try await seed(store, tenant: Self.tenantA, services: services * factor, now: now)
         progress("  seeded tenant A: \(aSamples) samples")
         try await settle(store)
-        let besideData = try await measure(environment, now: now, sequenceOffset: 500_000)
+        let besideData = try await measure(environment, now: now, sequenceOffset: phaseStride)
         // A's traffic: `factor` times B's samples per second, in batches of 1,000, paced, for as long as B is measured.
         let aRate = Double(bBatch) * iterationsPerSecond * Double(factor)
         let stop = SharedCounter()
@@ -89,7 +93,7 @@ struct IsolationBenchmark {
             }
             group.addTask {
                 try await Task.sleep(for: .seconds(1))  // A's traffic is flowing
-                let figures = try await measure(environment, now: now, sequenceOffset: 1_000_000)
+                let figures = try await measure(environment, now: now, sequenceOffset: 2 * phaseStride)
                 stop.set(1)
                 return (nil, figures, 0)
             }
@@ -158,7 +162,10 @@ struct IsolationBenchmark {
                 { try await Self.get(environment, statusPath) },
                 { try await Self.get(environment, costsPath) },
                 {
-                    let body = #"{"request_id":"iso-\#(sequence)","environment":"prod","service":"svc-0","current_replicas":2,"desired_replicas":3,"per_replica":{"cpu_cores":2},"signals":[{"name":"cpu_utilization","value":0.9}]}"#
+                    // An autoscaler that got its last scale-up: it now runs that many and asks for one more, which
+                    // confirms the previous reservation. (Asking 2 → 3 again and again would leave every reservation
+                    // unconfirmed, and each later phase would sweep more of them than the one before.)
+                    let body = #"{"request_id":"iso-\#(sequence)","environment":"prod","service":"svc-0","current_replicas":\#(2 + sequence),"desired_replicas":\#(3 + sequence),"per_replica":{"cpu_cores":2},"signals":[{"name":"cpu_utilization","value":0.9}]}"#
                     try await Self.post(environment, "/v1/tenants/\(tenant)/decisions", body: ByteBuffer(string: body))
                 },
                 {
