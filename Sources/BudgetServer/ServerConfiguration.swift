@@ -12,6 +12,11 @@ public struct ServerConfiguration: Sendable {
     public var maximumSamplesPerRequest: Int = 10_000
     /// Ingest requests in flight at once; past it 503 with Retry-After (never an unbounded queue).
     public var maximumConcurrentIngests: Int = 8
+    /// Per-tenant sustained ingest, in samples per second, and the samples a tenant may send at once after being
+    /// idle (429 with Retry-After while a tenant is over it; a rate of 0 disables). Bounds what one tenant's
+    /// traffic takes from the others (docs/BENCHMARKS.md, tenant isolation). The limiter itself, so that a running
+    /// service's limit can be changed.
+    public var tenantIngest = TenantIngestLimiter(rate: 50_000, burst: 100_000)
     /// Per-token sustained requests per second and burst (429 with Retry-After beyond it); 0 disables.
     public var rateLimitPerSecond: Double = 100
     public var rateLimitBurst: Double = 200

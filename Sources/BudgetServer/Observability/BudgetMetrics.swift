@@ -54,6 +54,11 @@ public final class BudgetMetrics: Sendable {
         }
     }
 
+    /// An ingest request refused because its tenant is over its ingest rate (its samples were not read).
+    public func recordIngestThrottled(tenant: String) {
+        Counter(label: "ingest_requests_throttled_total", dimensions: [("tenant", tenant)], factory: factory).increment()
+    }
+
     public func recordIngest(tenant: String, accepted: Int, duplicates: Int) {
         Counter(label: "samples_ingested_total", dimensions: [("tenant", tenant), ("result", "accepted")], factory: factory).increment(by: accepted)
         Counter(label: "samples_ingested_total", dimensions: [("tenant", tenant), ("result", "duplicate")], factory: factory).increment(by: duplicates)

@@ -14,6 +14,7 @@ struct DescribedMetricsFactory: MetricsFactory {
         "scale_events_total": "Scaling decisions by direction and outcome.",
         "decisions_total": "Decisions by outcome and reason code (one increment per reason).",
         "samples_ingested_total": "Usage samples received, accepted or duplicate.",
+        "ingest_requests_throttled_total": "Ingest requests refused (429) because the tenant was over its ingest rate.",
         "queue_depth": "Work waiting: alert deliveries pending (alert_outbox) or ingest requests in flight (ingest_in_flight).",
         "backlog_duration_seconds": "Age of the oldest undelivered item of a queue.",
         "budget_spend_ratio": "Spend so far in the budget's period divided by its amount.",

@@ -7,6 +7,7 @@ struct UsageRoutes {
     let store: BudgetStore
     let configuration: ServerConfiguration
     let limiter: ConcurrencyLimiter
+    let tenantLimiter: TenantIngestLimiter
     let metrics: BudgetMetrics
 
     func register(on routes: RouteRegistry) {
@@ -14,11 +15,20 @@ struct UsageRoutes {
             let tenant = try context.tenant()
             _ = try context.require(.ingest, on: tenant)
             let format = try UsagePayload.format(of: request.headers[.contentType])
+            if let retryAfter = tenantLimiter.admit(tenant: tenant) {
+                metrics.recordIngestThrottled(tenant: tenant)
+                throw APIError(
+                    .tooManyRequests, code: "tenant_ingest_rate",
+                    message: "tenant \(tenant) is over its ingest rate of \(Int(tenantLimiter.rate)) samples per second; retry after \(retryAfter) s",
+                    retryAfter: retryAfter
+                )
+            }
             let answer = try await limiter.withSlot {
                 metrics.setQueueDepth("ingest_in_flight", limiter.current)
                 defer { metrics.setQueueDepth("ingest_in_flight", limiter.current - 1) }
                 let body = try await request.body.collect(upTo: configuration.maximumBodyBytes)
                 let payload = try UsagePayload(body: body, format: format, maximumSamples: configuration.maximumSamplesPerRequest)
+                tenantLimiter.charge(tenant: tenant, samples: payload.samples.count)
                 return try await store.ingest(tenant: tenant, samples: payload.samples)
             }
             guard let answer else {

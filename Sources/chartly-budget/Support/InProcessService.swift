@@ -16,6 +16,8 @@ struct InProcessService {
     let store: BudgetStore
     let baseURL: String
     let token: String
+    /// The service's per-tenant ingest limit (off unless a benchmark sets it).
+    let tenantIngest: TenantIngestLimiter
 
     static func with<T: Sendable>(
         databaseURL: String?,
@@ -83,6 +85,7 @@ struct InProcessService {
         var configuration = ServerConfiguration(host: "127.0.0.1", port: port)
         configuration.bootstrapAdminToken = token
         configuration.rateLimitPerSecond = 0
+        configuration.tenantIngest.set(rate: 0, burst: 1)  // the load generators measure the service, not its limits
         configure(&configuration)
         // Migrated through a store of its own before anything starts, so the jobs' first round finds the schema.
         let migrationStore = BudgetStore(url: url, maximumConnections: 1, logger: logger)
@@ -97,7 +100,9 @@ struct InProcessService {
                 return nil
             }
             do {
-                let service = InProcessService(url: url, store: store, baseURL: "http://127.0.0.1:\(port)", token: token)
+                let service = InProcessService(
+                    url: url, store: store, baseURL: "http://127.0.0.1:\(port)", token: token, tenantIngest: configuration.tenantIngest
+                )
                 try await service.waitUntilReady()
                 let result = try await body(service)
                 await serviceGroup.triggerGracefulShutdown()

@@ -9,6 +9,12 @@ struct LimitOptions: ParsableArguments {
     @Option(help: "Per-token burst size.")
     var rateBurst: Double = 200
 
+    @Option(help: "Per-tenant ingest in samples per second (0 disables the limit); over it, 429 with Retry-After.")
+    var tenantIngestRate: Double = 50_000
+
+    @Option(help: "Samples a tenant may send at once after being idle.")
+    var tenantIngestBurst: Double = 100_000
+
     @Option(help: "Ingest requests in flight at once; more get 503 with Retry-After.")
     var maxConcurrentIngests: Int = 8
 
@@ -28,6 +34,7 @@ struct LimitOptions: ParsableArguments {
         var configuration = configuration
         configuration.rateLimitPerSecond = rateLimit
         configuration.rateLimitBurst = rateBurst
+        configuration.tenantIngest = TenantIngestLimiter(rate: tenantIngestRate, burst: tenantIngestBurst)
         configuration.maximumConcurrentIngests = maxConcurrentIngests
         configuration.maximumBodyBytes = maxBodyBytes
         configuration.maximumConnections = maxConnections
@@ -38,6 +45,9 @@ struct LimitOptions: ParsableArguments {
 
     func validate() throws {
         guard rateLimit >= 0, rateBurst >= 1 else { throw ValidationError("--rate-limit must be ≥ 0 and --rate-burst ≥ 1") }
+        guard tenantIngestRate >= 0, tenantIngestBurst >= 1 else {
+            throw ValidationError("--tenant-ingest-rate must be ≥ 0 and --tenant-ingest-burst ≥ 1")
+        }
         guard maxConcurrentIngests >= 1, maxConnections >= 1, idleTimeout >= 1 else {
             throw ValidationError("--max-concurrent-ingests, --max-connections and --idle-timeout must be at least 1")
         }

@@ -1,0 +1,73 @@
+import Synchronization
+
+/// Samples per second per tenant, in this process: the bound on one tenant's ingest that keeps it from
+/// taking the machine from the others (the contract: "isolate noisy neighbors", "producers are rate-limited").
+///
+/// A token bucket counted in samples. A request is let in while the tenant's bucket is not in debt and then
+/// pays for all its samples, which may put the bucket into debt: a batch larger than the burst is never refused
+/// for its size alone, and the tenant's sustained rate still cannot exceed `rate`. While in debt the tenant's
+/// requests are answered 429 with the seconds until the debt is paid, before their bodies are read.
+/// Each replica limits on its own: with N replicas behind a balancer a tenant gets up to N times the rate.
+public final class TenantIngestLimiter: Sendable {
+    public struct Limit: Sendable, Equatable {
+        /// Sustained samples per second per tenant; 0 disables the limit.
+        public var rate: Double
+        /// Samples a tenant may send at once after being idle.
+        public var burst: Double
+    }
+
+    private let limit: Mutex<Limit>
+    private let buckets = Mutex<[String: Bucket]>([:])
+
+    /// The limit in force (it can be changed while the service runs).
+    public var current: Limit { limit.withLock { $0 } }
+
+    /// Sustained samples per second per tenant; 0 disables the limit.
+    public var rate: Double { current.rate }
+
+    struct Bucket {
+        var tokens: Double
+        var updated: ContinuousClock.Instant
+    }
+
+    public init(rate: Double, burst: Double) {
+        limit = Mutex(Limit(rate: rate, burst: burst))
+    }
+
+    /// Changes the limit from now on (tenants keep what their buckets hold, up to the new burst).
+    public func set(rate: Double, burst: Double) {
+        limit.withLock { $0 = Limit(rate: rate, burst: burst) }
+    }
+
+    /// Nil when `tenant` may send now; otherwise the whole seconds until it may.
+    func admit(tenant: String, now: ContinuousClock.Instant = .now) -> Int? {
+        let limit = current
+        guard limit.rate > 0 else { return nil }
+        return buckets.withLock { buckets in
+            let bucket = Self.refill(buckets[tenant], limit: limit, now: now)
+            buckets[tenant] = bucket
+            return bucket.tokens > 0 ? nil : max(1, Int((-bucket.tokens / limit.rate).rounded(.up)))
+        }
+    }
+
+    /// Charges `tenant` for `samples` it sent.
+    func charge(tenant: String, samples: Int, now: ContinuousClock.Instant = .now) {
+        let limit = current
+        guard limit.rate > 0 else { return }
+        buckets.withLock { buckets in
+            if buckets.count > 100_000 { buckets.removeAll(keepingCapacity: true) }  // bound memory under name floods
+            var bucket = Self.refill(buckets[tenant], limit: limit, now: now)
+            bucket.tokens -= Double(samples)
+            buckets[tenant] = bucket
+        }
+    }
+
+    private static func refill(_ bucket: Bucket?, limit: Limit, now: ContinuousClock.Instant) -> Bucket {
+        guard var bucket else { return Bucket(tokens: limit.burst, updated: now) }
+        let elapsed = now - bucket.updated
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        bucket.tokens = min(limit.burst, bucket.tokens + max(0, seconds) * limit.rate)
+        bucket.updated = now
+        return bucket
+    }
+}
