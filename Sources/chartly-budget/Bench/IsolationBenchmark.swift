@@ -14,12 +14,14 @@ struct IsolationBenchmark {
     let days: Int
     let iterations: Int
     let factor = 100
+    /// A's ingest limit in the last phase, in multiples of B's rate.
+    let cappedFactor = 10
     /// B's ingest during the measurement: one request of `bBatch` samples per iteration, `iterationsPerSecond` a second.
     let bBatch = 10
     let iterationsPerSecond = 10.0
 
-    /// Each phase's sequence numbers: B's ingest minutes (one day of them, 1,440) and replica counts never
-    /// repeat between phases, so no phase re-sends another's samples.
+    /// Each phase's sequence numbers: B's ingest minutes (two days of them, 2,880, for four phases) and replica
+    /// counts never repeat between phases, so no phase re-sends another's samples.
     var phaseStride: Int { iterations + 3 }
 
     static let tenantA = "bench-tenant-a"
@@ -32,12 +34,18 @@ struct IsolationBenchmark {
         var besideData: ReadBenchmark.Latency
         /// Beside A's data and A's ingest traffic.
         var beside: ReadBenchmark.Latency
+        var besideCapped: ReadBenchmark.Latency
     }
 
     struct Result {
         var bSamples: Int
         var aSamples: Int
-        var aIngestRate: Double
+        /// A's samples per second sent and accepted beside B, then the same with A capped at `capRate`.
+        var aOffered: Double
+        var aAccepted: Double
+        var aCappedOffered: Double
+        var aCappedAccepted: Double
+        var capRate: Double
         var bIngestRate: Double
         var operations: [Operation]
     }
@@ -72,45 +80,81 @@ struct IsolationBenchmark {
         let besideData = try await measure(environment, now: now, sequenceOffset: phaseStride)
         // A's traffic: `factor` times B's samples per second, in batches of 1,000, paced, for as long as B is measured.
         let aRate = Double(bBatch) * iterationsPerSecond * Double(factor)
+        let open = try await besideTraffic(environment, now: now, aRate: aRate, firstMinute: 0, sequenceOffset: 2 * phaseStride)
+        // The same offered traffic with A held to `cappedFactor` times B's rate by the service's per-tenant ingest limit.
+        let capRate = Double(bBatch) * iterationsPerSecond * Double(cappedFactor)
+        environment.tenantIngest.set(rate: capRate, burst: 1_000)
+        let capped = try await besideTraffic(
+            environment, now: now, aRate: aRate, firstMinute: open.nextMinute, sequenceOffset: 3 * phaseStride
+        )
+        environment.tenantIngest.set(rate: 0, burst: 1)
+        let names = ["status", "costs", "decision", "ingest"]
+        let operations = names.indices.map {
+            Operation(name: names[$0], alone: alone[$0], besideData: besideData[$0], beside: open.figures[$0], besideCapped: capped.figures[$0])
+        }
+        return Result(
+            bSamples: bSamples, aSamples: aSamples, aOffered: open.offered, aAccepted: open.accepted,
+            aCappedOffered: capped.offered, aCappedAccepted: capped.accepted, capRate: capRate,
+            bIngestRate: Double(bBatch) * iterationsPerSecond, operations: operations
+        )
+    }
+
+    struct Traffic {
+        var figures: [ReadBenchmark.Latency]
+        /// A's samples per second sent (requests refused for its ingest limit included) and stored.
+        var offered: Double
+        var accepted: Double
+        var nextMinute: Int64
+    }
+
+    /// B measured while A sends `aRate` samples per second; a refused batch (429) is sent again after its
+    /// Retry-After, as a well-behaved client would, and counts as offered only.
+    private func besideTraffic(
+        _ environment: InProcessService, now: Timestamp, aRate: Double, firstMinute: Int64, sequenceOffset: Int
+    ) async throws -> Traffic {
         let stop = SharedCounter()
-        let aSent = SharedCounter()
-        let (beside, aSeconds) = try await withThrowingTaskGroup(of: (ReadBenchmark.Latency?, [ReadBenchmark.Latency]?, Double).self) { group in
+        let services = self.services, factor = self.factor
+        return try await withThrowingTaskGroup(of: Traffic.self) { group in
             group.addTask {
                 let start = ContinuousClock.now
                 let perRequest = 1_000
-                var minute: Int64 = 0
-                var sent = 0
+                var minute = firstMinute
+                var offered = 0
+                var accepted = 0
+                var retryAt: ContinuousClock.Instant?
                 while stop.value == 0 {
-                    let due = start + .milliseconds(Int64(Double(sent + perRequest) / aRate * 1000))
+                    let due = start + .milliseconds(Int64(Double(offered + perRequest) / aRate * 1000))
                     if ContinuousClock.now < due { try await Task.sleep(until: due) }
+                    offered += perRequest
+                    if let retryAt, ContinuousClock.now < retryAt { continue }  // still waiting out a 429: not sent
                     let body = Self.ingestBody(tenantServices: services * factor, count: perRequest, minute: minute, now: now, environment: "live")
-                    minute += 1
-                    try await Self.post(environment, "/v1/tenants/\(Self.tenantA)/usage", body: body)
-                    sent += perRequest
-                    aSent.set(sent)
+                    if let wait = try await Self.postAllowingLimit(environment, "/v1/tenants/\(Self.tenantA)/usage", body: body) {
+                        retryAt = ContinuousClock.now + .seconds(wait)
+                    } else {
+                        retryAt = nil
+                        minute += 1
+                        accepted += perRequest
+                    }
                 }
-                return (nil, nil, (ContinuousClock.now - start).seconds)
+                let seconds = max((ContinuousClock.now - start).seconds, 0.001)
+                return Traffic(figures: [], offered: Double(offered) / seconds, accepted: Double(accepted) / seconds, nextMinute: minute)
             }
             group.addTask {
                 try await Task.sleep(for: .seconds(1))  // A's traffic is flowing
-                let figures = try await measure(environment, now: now, sequenceOffset: 2 * phaseStride)
+                let figures = try await measure(environment, now: now, sequenceOffset: sequenceOffset)
                 stop.set(1)
-                return (nil, figures, 0)
+                return Traffic(figures: figures, offered: 0, accepted: 0, nextMinute: 0)
             }
-            var figures: [ReadBenchmark.Latency] = []
-            var seconds = 0.0
-            for try await (_, measured, elapsed) in group {
-                if let measured { figures = measured }
-                if elapsed > 0 { seconds = elapsed }
+            var result = Traffic(figures: [], offered: 0, accepted: 0, nextMinute: 0)
+            for try await part in group {
+                if part.figures.isEmpty {
+                    (result.offered, result.accepted, result.nextMinute) = (part.offered, part.accepted, part.nextMinute)
+                } else {
+                    result.figures = part.figures
+                }
             }
-            return (figures, seconds)
+            return result
         }
-        let names = ["status", "costs", "decision", "ingest"]
-        let operations = names.indices.map { Operation(name: names[$0], alone: alone[$0], besideData: besideData[$0], beside: beside[$0]) }
-        return Result(
-            bSamples: bSamples, aSamples: aSamples, aIngestRate: Double(aSent.value) / max(aSeconds, 0.001),
-            bIngestRate: Double(bBatch) * iterationsPerSecond, operations: operations
-        )
     }
 
     private func settle(_ store: BudgetStore) async throws {
@@ -193,7 +237,7 @@ struct IsolationBenchmark {
         for index in 0..<count {
             let global = Int(minute) * count + index
             let service = global % tenantServices
-            let at = now.startOfHour - .minutes(Int64(global / tenantServices) % (24 * 60)) - .hours(24)
+            let at = now.startOfHour - .minutes(Int64(global / tenantServices) % (2 * 24 * 60)) - .hours(24)
             let text = formatted[at] ?? {
                 let text = (start: at.rfc3339, end: (at + .minutes(1)).rfc3339)
                 formatted[at] = text
@@ -212,6 +256,20 @@ struct IsolationBenchmark {
         let response = try await BenchHTTP.client.execute(request, timeout: .seconds(60))
         let body = try await response.body.collect(upTo: 64 << 20)
         guard response.status == .ok else { throw ClientFailure("GET \(path) answered \(response.status.code): \(String(buffer: body))") }
+    }
+
+    /// POSTs `body`; nil when it was accepted, the Retry-After seconds when refused for the tenant's ingest limit.
+    static func postAllowingLimit(_ environment: InProcessService, _ path: String, body: ByteBuffer) async throws -> Int64? {
+        var request = HTTPClientRequest(url: environment.baseURL + path)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Authorization", value: "Bearer \(environment.token)")
+        request.body = .bytes(body)
+        let response = try await BenchHTTP.client.execute(request, timeout: .seconds(60))
+        let answer = try await response.body.collect(upTo: 1 << 20)
+        if response.status == .tooManyRequests { return Int64(response.headers.first(name: "Retry-After") ?? "") ?? 1 }
+        guard response.status == .ok else { throw ClientFailure("POST \(path) answered \(response.status.code): \(String(buffer: answer))") }
+        return nil
     }
 
     static func post(_ environment: InProcessService, _ path: String, body: ByteBuffer) async throws {
