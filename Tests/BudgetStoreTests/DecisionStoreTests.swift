@@ -223,6 +223,32 @@ struct DecisionStoreTests {
         }
     }
 
+    @Test("concurrent scale-ups of one service from two store instances: the cooldown lets exactly one through")
+    func concurrentCooldown() async throws {
+        let url = try await TestDatabase.make()
+        let first = BudgetStore(url: url, maximumConnections: 8, acquireTimeout: .seconds(60), logger: TestDatabase.testLogger)
+        let second = BudgetStore(url: url, maximumConnections: 8, acquireTimeout: .seconds(60), logger: TestDatabase.testLogger)
+        try await first.whileRunning {
+            try await second.whileRunning {
+                try await S.prepare(first, hourlyCap: "1000.00", policy: ScalingPolicy(
+                    environment: "prod", service: "api", minimumReplicas: 1, maximumReplicas: 1000, scaleUp: .init(cooldownSeconds: 300)
+                ))
+                let approved = try await withThrowingTaskGroup(of: Int.self) { group in
+                    for index in 0..<24 {
+                        group.addTask {
+                            let store = index % 2 == 0 ? first : second
+                            let decision = try await store.decide(tenant: "acme", request: S.request("cd-\(index)", from: 2, to: 3), now: S.now)
+                            return decision.result.outcome == .deny ? 0 : 1
+                        }
+                    }
+                    return try await group.reduce(0, +)
+                }
+                // Every decision after the first sees the first's scale-up, however the requests interleave.
+                #expect(approved == 1)
+            }
+        }
+    }
+
     @Test("64 concurrent scale-ups from two store instances never spend the same headroom twice")
     func concurrentReplicas() async throws {
         let url = try await TestDatabase.make()
