@@ -38,16 +38,9 @@ extension BudgetStore {
         let logger = self.logger
         do {
             return try await transaction("decide") { connection in
-                let scaleUp = request.desiredReplicas > request.currentReplicas
                 let runRateHour = Forecast.latestCompleteHour(at: now)
-                var reserved = DecisionSnapshot.Figures()
-                if scaleUp {
-                    reserved = try await Self.lockEnvironment(
-                        tenant: tenant, request: request, now: now, runRateHour: runRateHour, on: connection, logger: logger
-                    )
-                }
                 let snapshot = try await Self.snapshot(
-                    tenant: tenant, request: request, now: now, runRateHour: runRateHour, reserved: reserved, on: connection, logger: logger
+                    tenant: tenant, request: request, now: now, runRateHour: runRateHour, on: connection, logger: logger
                 )
                 let result = DecisionEngine.evaluate(request, snapshot)
                 let decision = StoredDecision(
@@ -131,36 +124,21 @@ extension BudgetStore {
     /// A decision's `request_id` is already stored (idempotency is enforced by the unique key, not by a read first).
     struct RequestIDTaken: Error {}
 
-    /// Locks the environment's state row, ends lapsed reservations, confirms this service's, and returns
-    /// the running totals of what is still reserved (one round trip: `chartly_lock_environment`).
-    static func lockEnvironment(
-        tenant: String, request: DecisionRequest, now: Timestamp, runRateHour: Timestamp,
-        on connection: PostgresConnection, logger: Logger
-    ) async throws -> DecisionSnapshot.Figures {
-        let rows = try await connection.execute(
-            LockEnvironmentStatement(
-                tenant: tenant, environment: request.environment, service: request.service, currentReplicas: request.currentReplicas,
-                now: now, runRateHour: runRateHour
-            ),
-            logger: logger
-        )
-        for try await (rate, cpu, memory, replicas) in rows {
-            return .init(reservedPerHour: Money(nanos: rate), cpuCores: cpu, memoryGiB: memory, replicas: Double(replicas))
-        }
-        return .init()
-    }
-
     /// Captures everything the decision depends on. One query reads the configuration, the rate card, the
     /// environment's figures and the service's recent scalings; service caps, enforcing budgets and the
     /// scale-down safety window add a query each only when they exist.
     static func snapshot(
-        tenant: String, request: DecisionRequest, now: Timestamp, runRateHour: Timestamp, reserved: DecisionSnapshot.Figures,
+        tenant: String, request: DecisionRequest, now: Timestamp, runRateHour: Timestamp,
         on connection: PostgresConnection, logger: Logger
     ) async throws -> DecisionSnapshot {
         let rows = try await connection.execute(
-            DecisionSnapshotStatement(tenant: tenant, environment: request.environment, service: request.service, now: now, runRateHour: runRateHour),
+            DecisionSnapshotStatement(
+                tenant: tenant, environment: request.environment, service: request.service, now: now, runRateHour: runRateHour,
+                currentReplicas: request.currentReplicas, scaleUp: request.desiredReplicas > request.currentReplicas
+            ),
             logger: logger
         )
+        var reserved = DecisionSnapshot.Figures()
         var policy: ScalingPolicy?
         var caps: [Cap] = []
         var budgets: [Budget] = []
@@ -181,6 +159,10 @@ extension BudgetStore {
                 cpuCores: row.cpu, memoryGiB: row.memory, replicas: row.replicas
             )
             scaleHistory = .init(lastScaleUpAt: row.lastUp, lastScaleDownAt: row.lastDown, addedInWindow: Int(row.addedInWindow))
+            reserved = .init(
+                reservedPerHour: Money(nanos: row.reservedRate), cpuCores: row.reservedCPU, memoryGiB: row.reservedMemory,
+                replicas: Double(row.reservedReplicas)
+            )
         }
         let bounds = period.bounds(containing: now)
         guard bounds.start == periodStartInDatabase else {

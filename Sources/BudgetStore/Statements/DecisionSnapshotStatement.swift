@@ -1,8 +1,9 @@
 import BudgetCore
 import PostgresNIO
 
-/// What the decision reads in one round trip: policy, caps, enforcing budgets, the tenant's period, the rate
-/// card, the environment's figures and the service's recent scalings.
+/// What the decision reads in one round trip: for a scale-up the environment's lock and its reserved totals
+/// first (`chartly_begin_decision`), then policy, caps, enforcing budgets, the tenant's period, the rate card,
+/// the environment's figures and the service's recent scalings.
 ///
 /// A prepared statement: it is parsed once per connection and its plan is reused, which matters on the
 /// decision path (planning this query costs more than running it).
@@ -10,7 +11,8 @@ struct DecisionSnapshotStatement: PostgresPreparedStatement {
     typealias Row = (
         policy: String?, caps: String?, budgets: String?, periodKind: String, periodStartDay: Int, periodStart: Timestamp,
         rateCards: String?, spendDays: Int64, spendToday: Int64, runRate: Int64, cpu: Double, memory: Double, replicas: Double,
-        lastUp: Timestamp?, lastDown: Timestamp?, addedInWindow: Int64
+        lastUp: Timestamp?, lastDown: Timestamp?, addedInWindow: Int64,
+        reservedRate: Int64, reservedCPU: Double, reservedMemory: Double, reservedReplicas: Int
     )
 
     var tenant: String
@@ -18,6 +20,9 @@ struct DecisionSnapshotStatement: PostgresPreparedStatement {
     var service: String
     var now: Timestamp
     var runRateHour: Timestamp
+    var currentReplicas: Int
+    /// A scale-up locks the environment first (`chartly_begin_decision`); other decisions only read.
+    var scaleUp: Bool
 
     static let sql = """
         WITH settings AS (
@@ -27,23 +32,6 @@ struct DecisionSnapshotStatement: PostgresPreparedStatement {
             SELECT chartly_period_start($4, kind, start_day) AS start FROM settings
         ), policy AS (
             SELECT spec FROM scaling_policies WHERE tenant_id = $1 AND environment = $2 AND service = $3
-        ), history AS (
-            SELECT
-              (SELECT last_scale_up_at FROM service_scaling_state WHERE tenant_id = $1 AND environment = $2 AND service = $3) AS last_up,
-              (SELECT last_scale_down_at FROM service_scaling_state WHERE tenant_id = $1 AND environment = $2 AND service = $3) AS last_down,
-              -- Replicas added in the step window. Read only when the window is set and the service's last approved
-              -- scale-up falls inside it: otherwise the sum is 0, and a plan that picked another index of
-              -- `decisions` (seen before the table's first ANALYZE: the tenant's request_id key, read whole) would
-              -- make every decision of a busy service slower than the last.
-              (SELECT CASE WHEN w.seconds > 0 AND s.last_scale_up_at > $4::timestamptz - w.seconds * interval '1 second' THEN
-                  (SELECT coalesce(sum(allowed_replicas - current_replicas), 0)::int8 FROM decisions
-                    WHERE tenant_id = $1 AND environment = $2 AND service = $3 AND direction = 'up' AND outcome IN ('allow', 'clamp')
-                      AND evaluated_at <= $4
-                      AND evaluated_at > $4::timestamptz - w.seconds * interval '1 second')
-                  ELSE 0 END
-               FROM (SELECT coalesce((SELECT (spec->'scale_up'->>'window_seconds')::int FROM policy), 0) AS seconds) AS w
-               LEFT JOIN service_scaling_state s ON s.tenant_id = $1 AND s.environment = $2 AND s.service = $3
-              ) AS added
         ), today AS (
             SELECT greatest(date_trunc('day', $4::timestamptz AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', (SELECT start FROM period)) AS start
         )
@@ -65,29 +53,36 @@ struct DecisionSnapshotStatement: PostgresPreparedStatement {
             WHERE tenant_id = $1 AND environment = $2 AND hour >= (SELECT start FROM today) AND hour <= $4),
           coalesce(h.cost_nanos, 0)::int8, coalesce(h.cpu_core_hours, 0)::float8, coalesce(h.memory_gib_hours, 0)::float8,
           coalesce(h.replica_hours, 0)::float8,
-          (SELECT last_up FROM history), (SELECT last_down FROM history), coalesce((SELECT added FROM history), 0)::int8
-        FROM (SELECT 1) AS one
+          b.last_up, b.last_down, b.added_in_window,
+          b.reserved_rate_nanos, b.reserved_cpu_cores, b.reserved_memory_gib, b.reserved_replicas
+        FROM chartly_begin_decision(
+            $1, $2, $3, $6::int, $4, $5, $7::bool, coalesce((SELECT (spec->'scale_up'->>'window_seconds')::int FROM policy), 0)
+        ) AS b
         LEFT JOIN cost_environment_hourly h ON h.tenant_id = $1 AND h.environment = $2 AND h.hour = $5
         """
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 5)
+        var bindings = PostgresBindings(capacity: 7)
         bindings.append(tenant)
         bindings.append(environment)
         bindings.append(service)
         bindings.append(now)
         bindings.append(runRateHour)
+        bindings.append(currentReplicas)
+        bindings.append(scaleUp)
         return bindings
     }
 
     func decodeRow(_ row: PostgresRow) throws -> Row {
         let c = try row.decode(
-            (String?, String?, String?, String, Int, Timestamp, String?, Int64, Int64, Int64, Double, Double, Double, Timestamp?, Timestamp?, Int64).self
+            (String?, String?, String?, String, Int, Timestamp, String?, Int64, Int64, Int64, Double, Double, Double, Timestamp?, Timestamp?, Int64,
+             Int64, Double, Double, Int).self
         )
         return (
             policy: c.0, caps: c.1, budgets: c.2, periodKind: c.3, periodStartDay: c.4, periodStart: c.5, rateCards: c.6,
             spendDays: c.7, spendToday: c.8, runRate: c.9, cpu: c.10, memory: c.11, replicas: c.12,
-            lastUp: c.13, lastDown: c.14, addedInWindow: c.15
+            lastUp: c.13, lastDown: c.14, addedInWindow: c.15,
+            reservedRate: c.16, reservedCPU: c.17, reservedMemory: c.18, reservedReplicas: c.19
         )
     }
 }
