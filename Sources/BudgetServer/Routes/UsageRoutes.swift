@@ -10,6 +10,11 @@ struct UsageRoutes {
     let tenantLimiter: TenantIngestLimiter
     let metrics: BudgetMetrics
 
+    /// A rate as operators set it: `50000`, `0.5`.
+    static func describe(_ rate: Double) -> String {
+        rate == rate.rounded() && abs(rate) < 1e15 ? String(Int64(rate)) : String(rate)
+    }
+
     func register(on routes: RouteRegistry) {
         routes.add(.post, "/v1/tenants/{tenant}/usage") { request, context in
             let tenant = try context.tenant()
@@ -19,7 +24,7 @@ struct UsageRoutes {
                 metrics.recordIngestThrottled(tenant: tenant)
                 throw APIError(
                     .tooManyRequests, code: "tenant_ingest_rate",
-                    message: "tenant \(tenant) is over its ingest rate of \(Int(tenantLimiter.rate)) samples per second; retry after \(retryAfter) s",
+                    message: "tenant \(tenant) is over its ingest rate of \(Self.describe(tenantLimiter.rate)) samples per second; retry after \(retryAfter) s",
                     retryAfter: retryAfter
                 )
             }
