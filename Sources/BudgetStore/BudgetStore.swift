@@ -1,6 +1,7 @@
 import BudgetCore
 import Foundation
 import Logging
+import NIOSSL
 import PostgresNIO
 import ServiceLifecycle
 import Synchronization
@@ -17,6 +18,8 @@ public final class BudgetStore: Sendable, Service {
     let partitions: PartitionCache
     /// Fails work on connections the server closed (see `ConnectionWatch`).
     let watch: ConnectionWatch
+    /// Why connecting fails, asked at most once per 5 seconds (see `connectionFailure`).
+    let probe = ConnectionProbe()
 
     public init(url: DatabaseURL, maximumConnections: Int = 20, acquireTimeout: Duration = .seconds(5), logger: Logger) {
         self.url = url
@@ -109,10 +112,14 @@ public final class BudgetStore: Sendable, Service {
                     }
                 }
                 let timeout = acquireTimeout
+                let url = self.url
+                let logger = self.logger
+                let probe = self.probe
                 group.addTask {
                     try await Task.sleep(for: timeout)
                     if acquired.isSet { return nil }
-                    throw StoreError.unavailable("no database connection within \(timeout)")
+                    let reason = await probe.reason(url: url, logger: logger).map { ": \($0)" } ?? ""
+                    throw StoreError.unavailable("no database connection within \(timeout)\(reason)")
                 }
                 while let next = try await group.next() {
                     if let result = next {
@@ -128,7 +135,62 @@ public final class BudgetStore: Sendable, Service {
             throw StoreError.unavailable(error.description)
         } catch let error as PSQLError where error.sqlState == "57014" {
             throw StoreError(.unavailable, code: "timeout", message: "the database did not answer in time; retry later")
+        } catch where !acquired.isSet && !(error is StoreError) && !(error is CancellationError) {
+            // No connection was ever leased: the pool gave up (its circuit breaker after failed connects) or was
+            // shut down. Say why connecting fails, if it does, rather than the pool's internal error.
+            let reason = await probe.reason(url: url, logger: logger) ?? "\(error)"
+            throw StoreError.unavailable("cannot connect to \(url.description): \(reason)")
         }
+    }
+
+    /// Why a new connection to `url` fails right now (the server's message, e.g. `role "x" does not exist`,
+    /// or the network error), or nil when one can be made. The pool logs these only at `info`; an operator
+    /// who mistyped the URL should read the reason in the error itself.
+    static func connectionFailure(url: DatabaseURL, logger: Logger) async -> String? {
+        var tls = PostgresConnection.Configuration.TLS.disable
+        if url.requireTLS {
+            guard let context = try? NIOSSLContext(configuration: .makeClientConfiguration()) else { return "no TLS context could be made" }
+            tls = .require(context)
+        }
+        let configuration = PostgresConnection.Configuration(
+            host: url.host, port: url.port, username: url.username, password: url.password, database: url.database, tls: tls
+        )
+        do {
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+            try? await connection.close()
+            return nil
+        } catch let error as PSQLError {
+            if let message = error.serverInfo?[.message] { return message }
+            return error.underlying.map { String(describing: $0) } ?? error.code.description
+        } catch {
+            return String(describing: error)
+        }
+    }
+}
+
+/// Asks why connecting fails for errors that would otherwise only say that no connection came: at most one
+/// attempt at a time and one per 5 seconds, so a burst of timed-out requests on a saturated pool does not
+/// open a connection each against a database that is already struggling.
+final class ConnectionProbe: Sendable {
+    private struct State {
+        var last: ContinuousClock.Instant?
+        var reason: String?
+        var running = false
+    }
+
+    private let state = Mutex(State())
+
+    func reason(url: DatabaseURL, logger: Logger) async -> String? {
+        let start = state.withLock { state -> Bool in
+            if state.running { return false }
+            if let last = state.last, ContinuousClock.now - last < .seconds(5) { return false }
+            state.running = true
+            return true
+        }
+        guard start else { return state.withLock { $0.reason } }
+        let reason = await BudgetStore.connectionFailure(url: url, logger: logger)
+        state.withLock { $0 = State(last: .now, reason: reason, running: false) }
+        return reason
     }
 }
 

@@ -73,3 +73,19 @@ struct MigratorTests {
         }
     }
 }
+
+@Suite("A database that cannot be reached", .timeLimit(.minutes(2)))
+struct UnreachableDatabaseTests {
+    @Test("a role the server refuses: the error gives the server's reason, not only that no connection came")
+    func unknownRole() async throws {
+        var url = try await TestDatabase.makeEmpty()
+        url.username = "no_such_role"
+        url.password = "not-the-password"
+        let store = BudgetStore(url: url, maximumConnections: 1, acquireTimeout: .seconds(2), logger: TestDatabase.testLogger)
+        try await store.whileRunning {
+            let error = await #expect(throws: StoreError.self) { try await store.appliedMigrationVersion() }
+            // (With password authentication the server does not say whether the role exists.)
+            #expect(error?.message.contains(#"password authentication failed for user "no_such_role""#) == true, "\(String(describing: error))")
+        }
+    }
+}
