@@ -273,14 +273,9 @@ struct IsolationBenchmark {
     }
 
     static func post(_ environment: InProcessService, _ path: String, body: ByteBuffer) async throws {
-        var request = HTTPClientRequest(url: environment.baseURL + path)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "Authorization", value: "Bearer \(environment.token)")
-        request.body = .bytes(body)
-        let response = try await BenchHTTP.client.execute(request, timeout: .seconds(60))
-        let answer = try await response.body.collect(upTo: 1 << 20)
-        guard response.status == .ok else { throw ClientFailure("POST \(path) answered \(response.status.code): \(String(buffer: answer))") }
+        if let wait = try await postAllowingLimit(environment, path, body: body) {
+            throw ClientFailure("POST \(path) answered 429 (the tenant's ingest limit): retry after \(wait) s")
+        }
     }
 }
 
