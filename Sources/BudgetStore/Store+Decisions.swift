@@ -124,9 +124,10 @@ extension BudgetStore {
     /// A decision's `request_id` is already stored (idempotency is enforced by the unique key, not by a read first).
     struct RequestIDTaken: Error {}
 
-    /// Captures everything the decision depends on. One query reads the configuration, the rate card, the
-    /// environment's figures and the service's recent scalings; service caps, enforcing budgets and the
-    /// scale-down safety window add a query each only when they exist.
+    /// Captures everything the decision depends on. One query locks the environment for a scale-up (with the
+    /// reserved totals) and reads the configuration, the rate card, the environment's figures and the service's
+    /// recent scalings; service caps, enforcing budgets and the scale-down safety window add a query each only
+    /// when they exist.
     static func snapshot(
         tenant: String, request: DecisionRequest, now: Timestamp, runRateHour: Timestamp,
         on connection: PostgresConnection, logger: Logger
