@@ -146,7 +146,7 @@ public final class BudgetStore: Sendable, Service {
     /// Why a new connection to `url` fails right now (the server's message, e.g. `role "x" does not exist`,
     /// or the network error), or nil when one can be made. The pool logs these only at `info`; an operator
     /// who mistyped the URL should read the reason in the error itself.
-    static func connectionFailure(url: DatabaseURL, logger: Logger) async -> String? {
+    public static func connectionFailure(url: DatabaseURL, logger: Logger) async -> String? {
         var tls = PostgresConnection.Configuration.TLS.disable
         if url.requireTLS {
             guard let context = try? NIOSSLContext(configuration: .makeClientConfiguration()) else { return "no TLS context could be made" }

@@ -64,7 +64,15 @@ struct InProcessService {
     /// Runs `work` with a client on the server's own database, through a store of its own (a store's pool runs once).
     private static func onServer(_ server: DatabaseURL, logger: Logger, _ work: (PostgresClient) async throws -> Void) async throws {
         let store = BudgetStore(url: server, maximumConnections: 1, logger: logger)
-        try await store.whileRunning { try await work(store.client) }
+        do {
+            try await store.whileRunning { try await work(store.client) }
+        } catch let error as PSQLError where error.serverInfo != nil {
+            throw error
+        } catch {
+            // The pool's own errors (its circuit breaker after failed connects) do not say why: ask the server.
+            guard let reason = await BudgetStore.connectionFailure(url: server, logger: logger) else { throw error }
+            throw ClientFailure("cannot connect to \(server.description): \(reason)")
+        }
     }
 
     private static func drop(_ database: String, server: DatabaseURL, logger: Logger) async {
