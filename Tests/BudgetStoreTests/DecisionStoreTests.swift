@@ -35,6 +35,17 @@ enum DecisionSetup {
         )
     }
 
+    /// Two store instances (two replicas) on one fresh database, both running for `body`. Correctness under
+    /// contention, not latency: on a loaded CI machine a connection may take a while.
+    static func withTwoStores(_ body: @escaping @Sendable (BudgetStore, BudgetStore) async throws -> Void) async throws {
+        let url = try await TestDatabase.make()
+        let first = BudgetStore(url: url, maximumConnections: 8, acquireTimeout: .seconds(60), logger: TestDatabase.testLogger)
+        let second = BudgetStore(url: url, maximumConnections: 8, acquireTimeout: .seconds(60), logger: TestDatabase.testLogger)
+        try await first.whileRunning {
+            try await second.whileRunning { try await body(first, second) }
+        }
+    }
+
     static func request(_ id: String, service: String = "api", from current: Int = 2, to desired: Int) -> DecisionRequest {
         DecisionRequest(
             requestID: id, environment: "prod", service: service, currentReplicas: current, desiredReplicas: desired,
@@ -225,60 +236,49 @@ struct DecisionStoreTests {
 
     @Test("concurrent scale-ups of one service from two store instances: the cooldown lets exactly one through")
     func concurrentCooldown() async throws {
-        let url = try await TestDatabase.make()
-        let first = BudgetStore(url: url, maximumConnections: 8, acquireTimeout: .seconds(60), logger: TestDatabase.testLogger)
-        let second = BudgetStore(url: url, maximumConnections: 8, acquireTimeout: .seconds(60), logger: TestDatabase.testLogger)
-        try await first.whileRunning {
-            try await second.whileRunning {
-                try await S.prepare(first, hourlyCap: "1000.00", policy: ScalingPolicy(
-                    environment: "prod", service: "api", minimumReplicas: 1, maximumReplicas: 1000, scaleUp: .init(cooldownSeconds: 300)
-                ))
-                let approved = try await withThrowingTaskGroup(of: Int.self) { group in
-                    for index in 0..<24 {
-                        group.addTask {
-                            let store = index % 2 == 0 ? first : second
-                            let decision = try await store.decide(tenant: "acme", request: S.request("cd-\(index)", from: 2, to: 3), now: S.now)
-                            return decision.result.outcome == .deny ? 0 : 1
-                        }
+        try await S.withTwoStores { first, second in
+            try await S.prepare(first, hourlyCap: "1000.00", policy: ScalingPolicy(
+                environment: "prod", service: "api", minimumReplicas: 1, maximumReplicas: 1000, scaleUp: .init(cooldownSeconds: 300)
+            ))
+            let approved = try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<24 {
+                    group.addTask {
+                        let store = index % 2 == 0 ? first : second
+                        let decision = try await store.decide(tenant: "acme", request: S.request("cd-\(index)", from: 2, to: 3), now: S.now)
+                        return decision.result.outcome == .deny ? 0 : 1
                     }
-                    return try await group.reduce(0, +)
                 }
-                // Every decision after the first sees the first's scale-up, however the requests interleave.
-                #expect(approved == 1)
+                return try await group.reduce(0, +)
             }
+            // Every decision after the first sees the first's scale-up, however the requests interleave.
+            #expect(approved == 1)
         }
     }
 
     @Test("64 concurrent scale-ups from two store instances never spend the same headroom twice")
     func concurrentReplicas() async throws {
-        let url = try await TestDatabase.make()
-        // Correctness under contention, not latency: on a loaded CI machine a connection may take a while.
-        let first = BudgetStore(url: url, maximumConnections: 8, acquireTimeout: .seconds(60), logger: TestDatabase.testLogger)
-        let second = BudgetStore(url: url, maximumConnections: 8, acquireTimeout: .seconds(60), logger: TestDatabase.testLogger)
-        try await first.whileRunning {
-            try await second.whileRunning {
-                try await S.prepare(first)  // 10.00/h: 100 replicas of headroom
-                let increments = (0..<64).map { 1 + ($0 * 7) % 8 }  // 1…8, sum ≫ 100
-                let approved = try await withThrowingTaskGroup(of: Int.self) { group in
-                    for (index, increment) in increments.enumerated() {
-                        group.addTask {
-                            let store = index % 2 == 0 ? first : second
-                            let decision = try await store.decide(
-                                tenant: "acme", request: S.request("c-\(index)", service: ["api", "web", "worker"][index % 3], from: 2, to: 2 + increment),
-                                now: S.now
-                            )
-                            return decision.result.reservedReplicas
-                        }
+        try await S.withTwoStores { first, second in
+            try await S.prepare(first)  // 10.00/h: 100 replicas of headroom
+            let increments = (0..<64).map { 1 + ($0 * 7) % 8 }  // 1…8, sum ≫ 100
+            let approved = try await withThrowingTaskGroup(of: Int.self) { group in
+                for (index, increment) in increments.enumerated() {
+                    group.addTask {
+                        let store = index % 2 == 0 ? first : second
+                        let decision = try await store.decide(
+                            tenant: "acme", request: S.request("c-\(index)", service: ["api", "web", "worker"][index % 3], from: 2, to: 2 + increment),
+                            now: S.now
+                        )
+                        return decision.result.reservedReplicas
                     }
-                    return try await group.reduce(0, +)
                 }
-                let largest = increments.max()!
-                #expect(approved <= 100)
-                #expect(approved >= 100 - largest)
-                let live = try await first.liveReservations(tenant: "acme", environment: "prod")
-                #expect(live.runningTotal == live.ratePerHour)
-                #expect(live.ratePerHour.nanos == Int64(approved) * 100_000_000)
+                return try await group.reduce(0, +)
             }
+            let largest = increments.max()!
+            #expect(approved <= 100)
+            #expect(approved >= 100 - largest)
+            let live = try await first.liveReservations(tenant: "acme", environment: "prod")
+            #expect(live.runningTotal == live.ratePerHour)
+            #expect(live.ratePerHour.nanos == Int64(approved) * 100_000_000)
         }
     }
 }
