@@ -17,15 +17,10 @@ public final class RateLimiter: Sendable {
         }
     }
 
-    struct Bucket {
-        var tokens: Double
-        var updated: ContinuousClock.Instant
-    }
-
     let perToken: Limit
     let failures: Limit
-    private let buckets = Mutex<[String: Bucket]>([:])
-    private let failureBuckets = Mutex<[String: Bucket]>([:])
+    private let buckets = Mutex<[String: TokenBucket]>([:])
+    private let failureBuckets = Mutex<[String: TokenBucket]>([:])
 
     public init(perToken: Limit, failures: Limit = Limit(rate: 2, burst: 20)) {
         self.perToken = perToken
@@ -41,22 +36,20 @@ public final class RateLimiter: Sendable {
         Self.take(key: key, limit: failures, from: failureBuckets)
     }
 
-    private static func take(key: String, limit: Limit, from buckets: borrowing Mutex<[String: Bucket]>) -> Int? {
+    private static func take(key: String, limit: Limit, from buckets: borrowing Mutex<[String: TokenBucket]>) -> Int? {
         guard limit.rate > 0 else { return nil }
         let now = ContinuousClock.now
         return buckets.withLock { buckets in
             if buckets.count > 100_000 { buckets.removeAll(keepingCapacity: true) }  // bound memory under address floods
-            var bucket = buckets[key] ?? Bucket(tokens: limit.burst, updated: now)
-            let elapsed = Double((now - bucket.updated).components.seconds) + Double((now - bucket.updated).components.attoseconds) / 1e18
-            bucket.tokens = min(limit.burst, bucket.tokens + elapsed * limit.rate)
-            bucket.updated = now
+            var bucket = buckets[key] ?? TokenBucket(full: limit.burst, at: now)
+            bucket.refill(rate: limit.rate, burst: limit.burst, now: now)
             if bucket.tokens >= 1 {
                 bucket.tokens -= 1
                 buckets[key] = bucket
                 return nil
             }
             buckets[key] = bucket
-            return max(1, Int(((1 - bucket.tokens) / limit.rate).rounded(.up)))
+            return bucket.secondsUntil(1, rate: limit.rate)
         }
     }
 }

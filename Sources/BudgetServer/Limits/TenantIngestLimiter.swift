@@ -17,18 +17,13 @@ public final class TenantIngestLimiter: Sendable {
     }
 
     private let limit: Mutex<Limit>
-    private let buckets = Mutex<[String: Bucket]>([:])
+    private let buckets = Mutex<[String: TokenBucket]>([:])
 
     /// The limit in force (it can be changed while the service runs).
     public var current: Limit { limit.withLock { $0 } }
 
     /// Sustained samples per second per tenant; 0 disables the limit.
     public var rate: Double { current.rate }
-
-    struct Bucket {
-        var tokens: Double
-        var updated: ContinuousClock.Instant
-    }
 
     public init(rate: Double, burst: Double) {
         limit = Mutex(Limit(rate: rate, burst: burst))
@@ -46,7 +41,7 @@ public final class TenantIngestLimiter: Sendable {
         return buckets.withLock { buckets in
             let bucket = Self.refill(buckets[tenant], limit: limit, now: now)
             buckets[tenant] = bucket
-            return bucket.tokens > 0 ? nil : max(1, Int((-bucket.tokens / limit.rate).rounded(.up)))
+            return bucket.tokens > 0 ? nil : bucket.secondsUntil(0, rate: limit.rate)
         }
     }
 
@@ -62,12 +57,9 @@ public final class TenantIngestLimiter: Sendable {
         }
     }
 
-    private static func refill(_ bucket: Bucket?, limit: Limit, now: ContinuousClock.Instant) -> Bucket {
-        guard var bucket else { return Bucket(tokens: limit.burst, updated: now) }
-        let elapsed = now - bucket.updated
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        bucket.tokens = min(limit.burst, bucket.tokens + max(0, seconds) * limit.rate)
-        bucket.updated = now
+    private static func refill(_ bucket: TokenBucket?, limit: Limit, now: ContinuousClock.Instant) -> TokenBucket {
+        var bucket = bucket ?? TokenBucket(full: limit.burst, at: now)
+        bucket.refill(rate: limit.rate, burst: limit.burst, now: now)
         return bucket
     }
 }
