@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import BudgetCore
 import BudgetStore
 import Foundation
@@ -72,14 +71,7 @@ struct DecisionBenchmark {
     private func decide(_ environment: InProcessService, client: Int, sequence: Int, layout: String) async throws {
         let name = environmentName(client: client, sequence: sequence, layout: layout)
         let body = #"{"request_id":"\#(layout)-\#(client)-\#(sequence)-\#(UInt32.random(in: 0...UInt32.max))","environment":"\#(name)","service":"svc-\#(sequence % 4)","current_replicas":2,"desired_replicas":3,"per_replica":{"cpu_cores":2,"memory_gib":4},"signals":[{"name":"cpu_utilization","value":0.9}]}"#
-        var request = HTTPClientRequest(url: environment.baseURL + "/v1/tenants/\(Self.tenant)/decisions")
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "Authorization", value: "Bearer \(environment.token)")
-        request.body = .bytes(ByteBuffer(string: body))
-        let response = try await BenchHTTP.client.execute(request, timeout: .seconds(30))
-        let answer = try await response.body.collect(upTo: 1 << 20)
-        guard response.status == .ok else { throw ClientFailure("decision answered \(response.status.code): \(String(buffer: answer))") }
+        _ = try await environment.client.post("/v1/tenants/\(Self.tenant)/decisions", token: environment.token, body: ByteBuffer(string: body)).ok("decision")
     }
 
     /// The decision's locking core as bare SQL: lock the environment's row, read the reserved total, insert the

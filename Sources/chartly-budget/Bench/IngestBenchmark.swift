@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import BudgetCore
 import BudgetStore
 import Foundation
@@ -56,16 +55,7 @@ struct IngestBenchmark {
             for _ in 0..<clients {
                 group.addTask {
                     while let index = next.take(below: bodies.count) {
-                        var request = HTTPClientRequest(url: environment.baseURL + "/v1/tenants/bench-http/usage")
-                        request.method = .POST
-                        request.headers.add(name: "Content-Type", value: "application/json")
-                        request.headers.add(name: "Authorization", value: "Bearer \(environment.token)")
-                        request.body = .bytes(bodies[index])
-                        let response = try await BenchHTTP.client.execute(request, timeout: .seconds(120))
-                        let body = try await response.body.collect(upTo: 1 << 20)
-                        guard response.status == .ok else {
-                            throw ClientFailure("ingest answered \(response.status.code): \(String(buffer: body))")
-                        }
+                        _ = try await environment.client.post("/v1/tenants/bench-http/usage", token: environment.token, body: bodies[index]).ok("ingest")
                     }
                 }
             }

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import BudgetCore
 import BudgetStore
 import Foundation
@@ -251,24 +250,14 @@ struct IsolationBenchmark {
     }
 
     static func get(_ environment: InProcessService, _ path: String) async throws {
-        var request = HTTPClientRequest(url: environment.baseURL + path)
-        request.headers.add(name: "Authorization", value: "Bearer \(environment.token)")
-        let response = try await BenchHTTP.client.execute(request, timeout: .seconds(60))
-        let body = try await response.body.collect(upTo: 64 << 20)
-        guard response.status == .ok else { throw ClientFailure("GET \(path) answered \(response.status.code): \(String(buffer: body))") }
+        _ = try await environment.client.get(path, token: environment.token).ok("GET \(path)")
     }
 
     /// POSTs `body`; nil when it was accepted, the Retry-After seconds when refused for the tenant's ingest limit.
     static func postAllowingLimit(_ environment: InProcessService, _ path: String, body: ByteBuffer) async throws -> Int64? {
-        var request = HTTPClientRequest(url: environment.baseURL + path)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "Authorization", value: "Bearer \(environment.token)")
-        request.body = .bytes(body)
-        let response = try await BenchHTTP.client.execute(request, timeout: .seconds(60))
-        let answer = try await response.body.collect(upTo: 1 << 20)
+        let response = try await environment.client.post(path, token: environment.token, body: body)
         if response.status == .tooManyRequests { return Int64(response.headers.first(name: "Retry-After") ?? "") ?? 1 }
-        guard response.status == .ok else { throw ClientFailure("POST \(path) answered \(response.status.code): \(String(buffer: answer))") }
+        _ = try response.ok("POST \(path)")
         return nil
     }
 

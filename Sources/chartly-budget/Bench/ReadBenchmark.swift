@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import BudgetCore
 import BudgetStore
 import Foundation
@@ -122,12 +121,7 @@ struct ReadBenchmark {
     }
 
     private func get(_ environment: InProcessService, _ path: String) async throws -> String {
-        var request = HTTPClientRequest(url: environment.baseURL + path)
-        request.headers.add(name: "Authorization", value: "Bearer \(environment.token)")
-        let response = try await BenchHTTP.client.execute(request, timeout: .seconds(120))
-        let body = try await response.body.collect(upTo: 64 << 20)
-        guard response.status == .ok else { throw ClientFailure("GET \(path) answered \(response.status.code): \(String(buffer: body))") }
-        return String(buffer: body)
+        String(buffer: try await environment.client.get(path, token: environment.token).ok("GET \(path)"))
     }
 
     /// Runs `sql` and sums its last (money) column exactly, in SQL, as `Money`.

@@ -18,6 +18,8 @@ struct InProcessService {
     let token: String
     /// The service's per-tenant ingest limit (off unless a benchmark sets it).
     let tenantIngest: TenantIngestLimiter
+    /// The load generators' lean keep-alive client for this service (`BenchClient`).
+    let client: BenchClient
 
     static func with<T: Sendable>(
         databaseURL: String?,
@@ -109,10 +111,12 @@ struct InProcessService {
             }
             do {
                 let service = InProcessService(
-                    url: url, store: store, baseURL: "http://127.0.0.1:\(port)", token: token, tenantIngest: configuration.tenantIngest
+                    url: url, store: store, baseURL: "http://127.0.0.1:\(port)", token: token, tenantIngest: configuration.tenantIngest,
+                    client: BenchClient(host: "127.0.0.1", port: port)
                 )
                 try await service.waitUntilReady()
                 let result = try await body(service)
+                await service.client.shutdown()
                 await serviceGroup.triggerGracefulShutdown()
                 for try await value in group { if value != nil { break } }
                 return result
