@@ -27,6 +27,8 @@ public func buildApplication(
         logger: logger
     )
     app.addServices(store)
+    // Not a background job: without it a replica would ignore the tenants' own ingest limits.
+    app.addServices(StartsAfter(gate: gate, service: TenantIngestLimitsService(store: store, limiter: configuration.tenantIngest, logger: logger)))
     if configuration.backgroundJobs {
         let jobs: [any Service] = [
             AlertDeliveryService(store: store, settings: configuration.alertDelivery, logger: logger),
@@ -62,7 +64,7 @@ public func buildRouter(
     )
         .register(on: registry)
     RateCardRoutes(store: store).register(on: registry)
-    SettingsRoutes(store: store).register(on: registry)
+    SettingsRoutes(store: store, tenantIngest: configuration.tenantIngest).register(on: registry)
     CostRoutes(store: store, anomaly: configuration.alertJobs.anomaly).register(on: registry)
     BilledCostRoutes(store: store, configuration: configuration).register(on: registry)
     ConfigRoutes(store: store).register(on: registry)

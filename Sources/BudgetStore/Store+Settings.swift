@@ -117,3 +117,91 @@ extension BudgetStore {
         )
     }
 }
+
+/// A tenant's own ingest limit in samples per second, overriding the service's default for that tenant.
+public struct IngestLimitOverride: Sendable, Equatable, Codable {
+    public var rate: Double
+    public var burst: Double
+
+    public init(rate: Double, burst: Double) {
+        self.rate = rate
+        self.burst = burst
+    }
+
+    public static let maximumRate = 1e9
+    public static let maximumBurst = 1e12
+
+    /// What is wrong with it, naming the API field, or nil.
+    public var problem: (field: String, message: String)? {
+        guard rate.isFinite, rate > 0, rate <= Self.maximumRate else {
+            return ("ingest_samples_per_second", "ingest_samples_per_second must be a number above 0 and at most 1000000000")
+        }
+        guard burst.isFinite, burst >= 1, burst <= Self.maximumBurst else {
+            return ("ingest_burst_samples", "ingest_burst_samples must be a number from 1 to 1000000000000")
+        }
+        return nil
+    }
+}
+
+extension BudgetStore {
+    /// The tenant's own ingest limit, or nil when the service's default applies.
+    public func ingestLimitOverride(tenant: String) async throws -> IngestLimitOverride? {
+        let logger = self.logger
+        return try await withConnection { connection in
+            try await Self.loadIngestLimitOverride(tenant: tenant, on: connection, logger: logger)
+        }
+    }
+
+    static func loadIngestLimitOverride(tenant: String, on connection: PostgresConnection, logger: Logger) async throws -> IngestLimitOverride? {
+        let rows = try await connection.query(
+            "SELECT ingest_rate, ingest_burst FROM tenant_settings WHERE tenant_id = \(tenant) AND ingest_rate IS NOT NULL", logger: logger
+        )
+        for try await (rate, burst) in rows.decode((Double, Double).self) {
+            return IngestLimitOverride(rate: rate, burst: burst)
+        }
+        return nil
+    }
+
+    /// Every tenant's own ingest limit (the tenants without one use the service's default).
+    public func ingestLimitOverrides() async throws -> [String: IngestLimitOverride] {
+        let logger = self.logger
+        return try await withConnection { connection in
+            let rows = try await connection.query(
+                "SELECT tenant_id, ingest_rate, ingest_burst FROM tenant_settings WHERE ingest_rate IS NOT NULL", logger: logger
+            )
+            var overrides: [String: IngestLimitOverride] = [:]
+            for try await (tenant, rate, burst) in rows.decode((String, Double, Double).self) {
+                overrides[tenant] = IngestLimitOverride(rate: rate, burst: burst)
+            }
+            return overrides
+        }
+    }
+
+    /// Sets the tenant's own ingest limit, or with nil returns it to the service's default; audited.
+    public func setIngestLimitOverride(tenant: String, _ limit: IngestLimitOverride?, actor: Principal) async throws -> IngestLimitOverride? {
+        if let problem = limit?.problem {
+            throw StoreError(.unprocessable, code: "invalid_value", message: problem.message, field: problem.field)
+        }
+        let logger = self.logger
+        return try await transaction("set-ingest-limit") { connection in
+            let before = try await Self.loadIngestLimitOverride(tenant: tenant, on: connection, logger: logger)
+            try await connection.perform(
+                """
+                INSERT INTO tenant_settings (tenant_id, ingest_rate, ingest_burst) VALUES (\(tenant), \(limit?.rate), \(limit?.burst))
+                ON CONFLICT (tenant_id) DO UPDATE SET ingest_rate = excluded.ingest_rate, ingest_burst = excluded.ingest_burst, updated_at = now()
+                """,
+                logger: logger
+            )
+            if before != limit {
+                try await Self.appendAudit(
+                    AuditRecord(
+                        tenant: tenant, actor: actor, action: "ingest_limit.update", targetKind: "settings", target: tenant,
+                        before: try before.map { try Self.json($0) }, after: try limit.map { try Self.json($0) }
+                    ),
+                    on: connection, logger: logger
+                )
+            }
+            return limit
+        }
+    }
+}

@@ -8,22 +8,51 @@ import Synchronization
 /// for its size alone, and the tenant's sustained rate still cannot exceed `rate`. While in debt the tenant's
 /// requests are answered 429 with the seconds until the debt is paid, before their bodies are read.
 /// Each replica limits on its own: with N replicas behind a balancer a tenant gets up to N times the rate.
+///
+/// A tenant may have a limit of its own (`PUT …/settings`, stored in `tenant_settings`), which replaces the
+/// default for that tenant, also when the default is off. `TenantIngestLimitsService` reloads them.
 public final class TenantIngestLimiter: Sendable {
     public struct Limit: Sendable, Equatable {
         /// Sustained samples per second per tenant; 0 disables the limit.
         public var rate: Double
         /// Samples a tenant may send at once after being idle.
         public var burst: Double
+
+        public init(rate: Double, burst: Double) {
+            self.rate = rate
+            self.burst = burst
+        }
     }
 
     private let limit: Mutex<Limit>
+    private let overrides = Mutex<[String: Limit]>([:])
     private let buckets = Mutex<[String: TokenBucket]>([:])
 
-    /// The limit in force (it can be changed while the service runs).
+    /// The default limit in force (it can be changed while the service runs).
     public var current: Limit { limit.withLock { $0 } }
 
-    /// Sustained samples per second per tenant; 0 disables the limit.
+    /// The default's sustained samples per second per tenant; 0 disables the default.
     public var rate: Double { current.rate }
+
+    /// The limit of `tenant`: its own, or the default.
+    public func limit(for tenant: String) -> Limit {
+        overrides.withLock { $0[tenant] } ?? current
+    }
+
+    /// Whether `tenant` has a limit of its own.
+    public func hasOverride(_ tenant: String) -> Bool {
+        overrides.withLock { $0[tenant] != nil }
+    }
+
+    /// Gives `tenant` a limit of its own, or with nil returns it to the default.
+    public func setOverride(_ limit: Limit?, for tenant: String) {
+        overrides.withLock { $0[tenant] = limit }
+    }
+
+    /// Replaces every tenant's own limit (as reloaded from the database).
+    public func replaceOverrides(_ limits: [String: Limit]) {
+        overrides.withLock { $0 = limits }
+    }
 
     public init(rate: Double, burst: Double) {
         limit = Mutex(Limit(rate: rate, burst: burst))
@@ -36,7 +65,7 @@ public final class TenantIngestLimiter: Sendable {
 
     /// Nil when `tenant` may send now; otherwise the whole seconds until it may.
     func admit(tenant: String, now: ContinuousClock.Instant = .now) -> Int? {
-        let limit = current
+        let limit = limit(for: tenant)
         guard limit.rate > 0 else { return nil }
         return buckets.withLock { buckets in
             let bucket = Self.refill(buckets[tenant], limit: limit, now: now)
@@ -47,7 +76,7 @@ public final class TenantIngestLimiter: Sendable {
 
     /// Charges `tenant` for `samples` it sent.
     func charge(tenant: String, samples: Int, now: ContinuousClock.Instant = .now) {
-        let limit = current
+        let limit = limit(for: tenant)
         guard limit.rate > 0 else { return }
         buckets.withLock { buckets in
             if buckets.count > 100_000 { buckets.removeAll(keepingCapacity: true) }  // bound memory under name floods

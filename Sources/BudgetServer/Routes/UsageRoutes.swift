@@ -24,7 +24,7 @@ struct UsageRoutes {
                 metrics.recordIngestThrottled(tenant: tenant)
                 throw APIError(
                     .tooManyRequests, code: "tenant_ingest_rate",
-                    message: "tenant \(tenant) is over its ingest rate of \(Self.describe(tenantLimiter.rate)) samples per second; retry after \(retryAfter) s",
+                    message: "tenant \(tenant) is over its ingest rate of \(Self.describe(tenantLimiter.limit(for: tenant).rate)) samples per second; retry after \(retryAfter) s",
                     retryAfter: retryAfter
                 )
             }

@@ -9,7 +9,7 @@ struct LimitOptions: ParsableArguments {
     @Option(help: "Per-token burst size.")
     var rateBurst: Double = 200
 
-    @Option(help: "Per-tenant ingest in samples per second (0 disables the limit); over it, 429 with Retry-After.")
+    @Option(help: "Per-tenant ingest in samples per second (0 disables the limit); over it, 429 with Retry-After. A tenant's own limit (PUT …/settings) replaces it for that tenant.")
     var tenantIngestRate: Double = 50_000
 
     @Option(help: "Samples a tenant may send at once after being idle.")
