@@ -44,16 +44,9 @@ public struct AlertDeliveryService: Service {
     }
 
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    // Drain what is due, then wait for more.
-                    while try await deliverOnce() > 0, !Task.isCancelled {}
-                } catch {
-                    logger.warning("alert delivery round failed", metadata: ["error": "\(String(reflecting: error))"])
-                }
-                try? await Task.sleep(for: settings.pollInterval)
-            }
+        await repeatUntilShutdown(every: settings.pollInterval, logger: logger, failure: "alert delivery round failed") {
+            // Drain what is due, then wait for more.
+            while try await deliverOnce() > 0, !Task.isCancelled {}
         }
     }
 

@@ -39,12 +39,7 @@ public struct AlertJobsService: Service {
     }
 
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                await runOnce(now: Timestamp.now())
-                try? await Task.sleep(for: settings.interval)
-            }
-        }
+        await repeatUntilShutdown(every: settings.interval, logger: logger) { await runOnce(now: Timestamp.now()) }
     }
 
     /// One round of every job; a failing job is logged and the others still run.

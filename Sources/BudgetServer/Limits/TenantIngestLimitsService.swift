@@ -19,16 +19,7 @@ public struct TenantIngestLimitsService: Service {
     }
 
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    try await refresh()
-                } catch {
-                    logger.warning("per-tenant ingest limits not reloaded", metadata: ["error": "\(String(reflecting: error))"])
-                }
-                try? await Task.sleep(for: interval)
-            }
-        }
+        await repeatUntilShutdown(every: interval, logger: logger, failure: "per-tenant ingest limits not reloaded") { try await refresh() }
     }
 
     /// Loads every tenant's own limit and replaces this replica's.

@@ -25,12 +25,7 @@ public struct MaintenanceService: Service {
     }
 
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                await runOnce(now: Timestamp.now())
-                try? await Task.sleep(for: settings.interval)
-            }
-        }
+        await repeatUntilShutdown(every: settings.interval, logger: logger) { await runOnce(now: Timestamp.now()) }
     }
 
     public func runOnce(now: Timestamp) async {

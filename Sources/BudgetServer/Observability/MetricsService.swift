@@ -19,15 +19,8 @@ public struct MetricsService: Service {
     }
 
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    try await refresh(now: Timestamp.now())
-                } catch {
-                    logger.debug("metrics refresh failed", metadata: ["error": "\(String(reflecting: error))"])
-                }
-                try? await Task.sleep(for: interval)
-            }
+        await repeatUntilShutdown(every: interval, logger: logger, failure: "metrics refresh failed", level: .debug) {
+            try await refresh(now: Timestamp.now())
         }
     }
 
