@@ -48,20 +48,56 @@ struct DecisionBenchmark {
         }
     }
 
+    /// Each figure and its baseline are measured in turns (service, raw, service, raw, …), `rounds` slices each,
+    /// so that a slow spell of the shared machine falls on both rather than on one.
+    let rounds = 3
+
     func run(in environment: InProcessService, logger: Logger) async throws -> [Figure] {
         try await prepare(environment.store)
         var figures: [Figure] = []
         for layout in ["spread", "hot"] {
             for clients in clientCounts {
-                figures.append(try await measure(clients: clients, layout: layout, path: "service") { client, sequence in
+                let service: @Sendable (Int, Int) async throws -> Void = { client, sequence in
                     try await decide(environment, client: client, sequence: sequence, layout: layout)
-                })
-                figures.append(try await measure(clients: clients, layout: layout, path: "raw SQL") { client, sequence in
+                }
+                let raw: @Sendable (Int, Int) async throws -> Void = { client, sequence in
                     try await rawTransaction(environment.store, client: client, sequence: sequence, layout: layout, logger: logger)
-                })
+                }
+                // Warm up connections and plans.
+                for index in 0..<clients {
+                    try await service(index, -1 - index)
+                    try await raw(index, -1 - index)
+                }
+                var serviceTally = Tally(), rawTally = Tally()
+                for round in 0..<rounds {
+                    serviceTally.add(try await slice(clients: clients, firstSequence: round * 1_000_000, service))
+                    rawTally.add(try await slice(clients: clients, firstSequence: round * 1_000_000, raw))
+                }
+                figures.append(serviceTally.figure(clients: clients, layout: layout, path: "service"))
+                figures.append(rawTally.figure(clients: clients, layout: layout, path: "raw SQL"))
             }
         }
         return figures
+    }
+
+    /// Latencies (µs) and how many operations completed over how long, summed over slices.
+    struct Tally {
+        var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+        var count: UInt64 = 0
+        var seconds: Double = 0
+
+        mutating func add(_ other: Tally) {
+            histogram.add(other.histogram)
+            count += other.count
+            seconds += other.seconds
+        }
+
+        func figure(clients: Int, layout: String, path: String) -> Figure {
+            Figure(
+                clients: clients, layout: layout, path: path, rate: Double(count) / seconds,
+                p50: Double(histogram.valueAtPercentile(50)) / 1000, p99: Double(histogram.valueAtPercentile(99)) / 1000
+            )
+        }
     }
 
     private func environmentName(client: Int, sequence: Int, layout: String) -> String {
@@ -105,40 +141,30 @@ struct DecisionBenchmark {
         }
     }
 
-    private func measure(
-        clients: Int, layout: String, path: String, _ operation: @escaping @Sendable (Int, Int) async throws -> Void
-    ) async throws -> Figure {
-        // Warm up connections and plans.
-        for index in 0..<clients { try await operation(index, -1 - index) }
-        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+    /// `clients` loops of `operation` for `seconds ÷ rounds`.
+    private func slice(clients: Int, firstSequence: Int, _ operation: @escaping @Sendable (Int, Int) async throws -> Void) async throws -> Tally {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000 / Double(rounds)))
         let start = ContinuousClock.now
-        let histograms = try await withThrowingTaskGroup(of: Histogram<UInt64>.self) { group in
+        let tallies = try await withThrowingTaskGroup(of: Tally.self) { group in
             for client in 0..<clients {
                 group.addTask {
-                    var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
-                    var sequence = 0
+                    var tally = Tally()
+                    var sequence = firstSequence
                     while ContinuousClock.now < deadline {
                         let began = ContinuousClock.now
                         try await operation(client, sequence)
                         let elapsed = ContinuousClock.now - began
-                        _ = histogram.record(UInt64(max(1, elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000)))
+                        _ = tally.histogram.record(UInt64(max(1, elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000)))
+                        tally.count += 1
                         sequence += 1
                     }
-                    return histogram
+                    return tally
                 }
             }
-            return try await group.reduce(into: [Histogram<UInt64>]()) { $0.append($1) }
+            return try await group.reduce(into: Tally()) { $0.add($1) }
         }
-        let elapsed = (ContinuousClock.now - start).seconds
-        var merged = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
-        var count: UInt64 = 0
-        for histogram in histograms {
-            merged.add(histogram)
-            count += histogram.totalCount
-        }
-        return Figure(
-            clients: clients, layout: layout, path: path, rate: Double(count) / elapsed,
-            p50: Double(merged.valueAtPercentile(50)) / 1000, p99: Double(merged.valueAtPercentile(99)) / 1000
-        )
+        var total = tallies
+        total.seconds = (ContinuousClock.now - start).seconds
+        return total
     }
 }
