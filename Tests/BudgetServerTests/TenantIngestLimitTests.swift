@@ -1,3 +1,4 @@
+import BudgetCore
 import BudgetServer
 import BudgetStore
 import BudgetTestSupport
@@ -125,6 +126,12 @@ struct TenantIngestLimitTests {
             // A rate alone gets two seconds of it as its burst.
             let rateOnly = try await client.send(.put, "/v1/tenants/acme/settings", body: #"{"ingest_samples_per_second":500}"#)
             #expect(try rateOnly.decode(LimitAnswer.self) == LimitAnswer(ingest_samples_per_second: 500, ingest_burst_samples: 1_000, ingest_limit_is_default: false))
+
+            // A burst alone keeps the stored rate, also one set through another replica since this one's last reload.
+            let actor = Principal(id: "other-replica", name: "other", scopes: [.admin])
+            _ = try await store.setIngestLimitOverride(tenant: "acme", IngestLimitOverride(rate: 700, burst: 1_400), actor: actor)
+            let burstOnly = try await client.send(.put, "/v1/tenants/acme/settings", body: #"{"ingest_burst_samples":5000}"#)
+            #expect(try burstOnly.decode(LimitAnswer.self) == LimitAnswer(ingest_samples_per_second: 700, ingest_burst_samples: 5_000, ingest_limit_is_default: false))
 
             let reset = try await client.send(.put, "/v1/tenants/acme/settings", body: #"{"ingest_samples_per_second":null}"#)
             #expect(try reset.decode(LimitAnswer.self) == LimitAnswer(ingest_samples_per_second: 50_000, ingest_burst_samples: 100_000, ingest_limit_is_default: true))

@@ -87,6 +87,11 @@ struct SettingsRoutes {
         return .some(limit)
     }
 
+    /// Brings this replica's view of the tenant's own ingest limit up to the stored one.
+    func refreshIngestLimit(tenant: String) async throws {
+        tenantIngest.setOverride(try await store.ingestLimitOverride(tenant: tenant).map { .init(rate: $0.rate, burst: $0.burst) }, for: tenant)
+    }
+
     /// A tenant limit set without a burst may send this many seconds of it at once.
     static let burstSeconds = 2.0
 
@@ -94,8 +99,8 @@ struct SettingsRoutes {
         routes.add(.get, "/v1/tenants/{tenant}/settings") { _, context in
             let tenant = try context.tenant()
             _ = try context.require(.read, on: tenant)
-            // This replica's view of the ingest limit may be up to one reload old: read the stored one.
-            tenantIngest.setOverride(try await store.ingestLimitOverride(tenant: tenant).map { .init(rate: $0.rate, burst: $0.burst) }, for: tenant)
+            // This replica's view of the ingest limit may be up to one reload old: answer with the stored one.
+            try await refreshIngestLimit(tenant: tenant)
             return try JSONResponse(answer(tenant: tenant, try await store.billingPeriod(tenant: tenant), try await store.retention(tenant: tenant))).response
         }
         routes.add(.put, "/v1/tenants/{tenant}/settings") { request, context in
@@ -124,6 +129,8 @@ struct SettingsRoutes {
                 )
                 if let problem = retention.problem { throw APIError(.badRequest, problem) }
             }
+            // A burst alone keeps the tenant's rate: the stored one, not this replica's view (up to one reload old).
+            try await refreshIngestLimit(tenant: tenant)
             let ingest = try ingestChange(body, tenant: tenant)
             // Validated in full before anything is written.
             if period != currentPeriod { period = try await store.setBillingPeriod(tenant: tenant, period: period, actor: actor) }
