@@ -57,18 +57,23 @@ struct Bench: AsyncParsableCommand {
                 print("ingest: \(samples) samples, \(batchSize) per request, \(clients) clients")
                 print("  HTTP  POST /usage   \(Format.rate(ingest.httpRate)) samples/s  (\(Format.seconds(ingest.httpSeconds)))")
                 print("  raw   COPY          \(Format.rate(ingest.copyRate)) samples/s  (\(Format.seconds(ingest.copySeconds)))")
-                print("  ratio HTTP / COPY   \(String(format: "%.2f", ingest.ratio))")
+                print("  ratio HTTP / COPY   \(String(format: "%.2f", ingest.ratio))   goal ≥ 0.5: \(ingest.ratio >= 0.5 ? "ok" : "UNDER")")
             }
             if parts.contains("decide") {
                 print("")
                 print("decisions: POST /decisions (scale-up, allowed and reserved) vs the raw SQL of the same locking transaction")
                 let figures = try await DecisionBenchmark(clientCounts: [1, 8, 32], seconds: decisionSeconds, environments: 64).run(in: environment, logger: logger)
-                print("  layout  clients  path       decisions/s        p50        p99   ratio (service / raw)")
+                print("  layout  clients  path       decisions/s        p50        p99   ratio (service / raw)   goal: ratio ≥ 0.5, p99 < 10 ms at 8 clients")
                 for pair in stride(from: 0, to: figures.count, by: 2) {
                     let service = figures[pair]
                     let raw = figures[pair + 1]
                     for figure in [service, raw] {
-                        let ratio = figure.path == "service" ? String(format: "%.2f", service.rate / raw.rate) : ""
+                        var ratio = ""
+                        if figure.path == "service" {
+                            let value = service.rate / raw.rate
+                            ratio = String(format: "%.2f", value) + (value >= 0.5 ? "  ok" : "  UNDER")
+                            if figure.clients == 8 { ratio += service.p99 < 10 ? ", p99 ok" : ", p99 OVER" }
+                        }
                         print("  \(figure.layout.padding(toLength: 6, withPad: " ", startingAt: 0))  \(String(format: "%7d", figure.clients))  "
                             + "\(figure.path.padding(toLength: 9, withPad: " ", startingAt: 0))  \(String(format: "%11.0f", figure.rate))  "
                             + "\(Format.millis(figure.p50)) \(Format.millis(figure.p99))   \(ratio)")
