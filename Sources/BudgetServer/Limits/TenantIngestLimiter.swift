@@ -1,3 +1,4 @@
+import BudgetStore
 import Synchronization
 
 /// Samples per second per tenant, in this process: the bound on one tenant's ingest that keeps it from
@@ -22,6 +23,10 @@ public final class TenantIngestLimiter: Sendable {
             self.rate = rate
             self.burst = burst
         }
+
+        init(_ stored: IngestLimitOverride) {
+            self.init(rate: stored.rate, burst: stored.burst)
+        }
     }
 
     private let limit: Mutex<Limit>
@@ -45,13 +50,13 @@ public final class TenantIngestLimiter: Sendable {
     }
 
     /// Gives `tenant` a limit of its own, or with nil returns it to the default.
-    public func setOverride(_ limit: Limit?, for tenant: String) {
-        overrides.withLock { $0[tenant] = limit }
+    public func setOverride(_ limit: IngestLimitOverride?, for tenant: String) {
+        overrides.withLock { $0[tenant] = limit.map(Limit.init) }
     }
 
     /// Replaces every tenant's own limit (as reloaded from the database).
-    public func replaceOverrides(_ limits: [String: Limit]) {
-        overrides.withLock { $0 = limits }
+    public func replaceOverrides(_ limits: [String: IngestLimitOverride]) {
+        overrides.withLock { $0 = limits.mapValues(Limit.init) }
     }
 
     public init(rate: Double, burst: Double) {

@@ -24,7 +24,6 @@ public struct TenantIngestLimitsService: Service {
 
     /// Loads every tenant's own limit and replaces this replica's.
     public func refresh() async throws {
-        let overrides = try await store.ingestLimitOverrides()
-        limiter.replaceOverrides(overrides.mapValues { TenantIngestLimiter.Limit(rate: $0.rate, burst: $0.burst) })
+        limiter.replaceOverrides(try await store.ingestLimitOverrides())
     }
 }

@@ -89,7 +89,7 @@ struct SettingsRoutes {
 
     /// Brings this replica's view of the tenant's own ingest limit up to the stored one.
     func refreshIngestLimit(tenant: String) async throws {
-        tenantIngest.setOverride(try await store.ingestLimitOverride(tenant: tenant).map { .init(rate: $0.rate, burst: $0.burst) }, for: tenant)
+        tenantIngest.setOverride(try await store.ingestLimitOverride(tenant: tenant), for: tenant)
     }
 
     /// A tenant limit set without a burst may send this many seconds of it at once.
@@ -143,7 +143,7 @@ struct SettingsRoutes {
             }
             if let ingest {
                 let stored = try await store.setIngestLimitOverride(tenant: tenant, ingest, actor: actor)
-                tenantIngest.setOverride(stored.map { .init(rate: $0.rate, burst: $0.burst) }, for: tenant)
+                tenantIngest.setOverride(stored, for: tenant)
                 ConfigChangeLog.log(
                     context.logger, tenant: tenant, kind: "ingest_limit", key: tenant, action: stored == nil ? "reset" : "update", version: nil,
                     changedFields: ["ingest_samples_per_second", "ingest_burst_samples"], actor: actor.id
