@@ -20,6 +20,8 @@ public final class BudgetStore: Sendable, Service {
     let watch: ConnectionWatch
     /// Why connecting fails, asked at most once per 5 seconds (see `connectionFailure`).
     let probe = ConnectionProbe()
+    /// Concurrent scale-ups of one environment wait here, not on its row lock holding a connection.
+    let scaleUps = ScaleUpQueue()
 
     public init(url: DatabaseURL, maximumConnections: Int = 20, acquireTimeout: Duration = .seconds(5), logger: Logger) {
         self.url = url

@@ -1,0 +1,144 @@
+import BudgetCore
+@testable import BudgetStore
+import BudgetTestSupport
+import Foundation
+import PostgresNIO
+import Synchronization
+import Testing
+
+@Suite("Scale-ups of one environment wait in line before taking a connection", .timeLimit(.minutes(2)))
+struct ScaleUpQueueTests {
+    typealias S = DecisionSetup
+
+    /// Polls `condition` every 20 ms for up to `seconds`.
+    static func eventually(seconds: Double = 30, _ condition: () async throws -> Bool) async rethrows -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+        while ContinuousClock.now < deadline {
+            if try await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return try await condition()
+    }
+
+    final class Record: Sendable {
+        let order = Mutex<[Int]>([])
+        let running = Mutex(0)
+        let mostAtOnce = Mutex(0)
+    }
+
+    @Test("waiting scale-ups run one at a time, in the order they arrived; other environments do not wait")
+    func firstComeFirstServed() async throws {
+        let queue = ScaleUpQueue()
+        let record = Record()
+        let (release, releaseSignal) = AsyncStream<Void>.makeStream()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            // The first holds the environment until released.
+            group.addTask {
+                try await queue.run(tenant: "acme", environment: "prod") {
+                    record.order.withLock { $0.append(0) }
+                    for await _ in release { break }
+                }
+            }
+            #expect(await Self.eventually { queue.depth(tenant: "acme", environment: "prod") == 1 })
+            for index in 1...5 {
+                group.addTask {
+                    try await queue.run(tenant: "acme", environment: "prod") {
+                        let now = record.running.withLock { $0 += 1; return $0 }
+                        record.mostAtOnce.withLock { $0 = max($0, now) }
+                        record.order.withLock { $0.append(index) }
+                        await Task.yield()
+                        record.running.withLock { $0 -= 1 }
+                    }
+                }
+                // Each arrives only after the one before it is in line.
+                #expect(await Self.eventually { queue.depth(tenant: "acme", environment: "prod") == index + 1 })
+            }
+            // Another environment, and the same environment's name under another tenant, go straight through.
+            try await queue.run(tenant: "acme", environment: "staging") { record.order.withLock { $0.append(100) } }
+            try await queue.run(tenant: "beta", environment: "prod") { record.order.withLock { $0.append(200) } }
+            #expect(record.order.withLock { $0 } == [0, 100, 200])
+            releaseSignal.finish()
+            try await group.waitForAll()
+        }
+        #expect(record.order.withLock { $0 } == [0, 100, 200, 1, 2, 3, 4, 5])
+        #expect(record.mostAtOnce.withLock { $0 } == 1)
+        // Nothing is left behind for an environment once its line is empty.
+        #expect(queue.depth(tenant: "acme", environment: "prod") == 0)
+        // A decision that is not a scale-up (no environment) never waits.
+        let ran = try await queue.run(tenant: "acme", environment: nil) { true }
+        #expect(ran)
+    }
+
+    @Test("a body that throws hands the environment on to the next scale-up")
+    func failureHandsOn() async throws {
+        struct Failure: Error {}
+        let queue = ScaleUpQueue()
+        await #expect(throws: Failure.self) {
+            try await queue.run(tenant: "acme", environment: "prod") { throw Failure() }
+        }
+        #expect(queue.depth(tenant: "acme", environment: "prod") == 0)
+        let value = try await queue.run(tenant: "acme", environment: "prod") { 7 }
+        #expect(value == 7)
+    }
+
+    /// The operator-visible failure this prevents: a burst of scale-ups on one environment whose row lock is
+    /// held (a slow transaction, another replica) used to take every pooled connection while waiting, so any
+    /// other tenant's query waited for a connection too — up to the acquire timeout, then 503.
+    @Test("a burst on a locked environment holds one connection; another tenant is served meanwhile; every scale-up completes")
+    func burstLeavesPoolFree() async throws {
+        let url = try await TestDatabase.make()
+        let store = BudgetStore(url: url, maximumConnections: 3, acquireTimeout: .seconds(20), logger: TestDatabase.testLogger)
+        let holder = BudgetStore(url: url, maximumConnections: 1, acquireTimeout: .seconds(20), logger: TestDatabase.testLogger)
+        let logger = TestDatabase.testLogger
+        try await store.whileRunning {
+            try await holder.whileRunning {
+                try await S.prepare(store)  // 10.00/h: 100 replicas of 0.10/h
+                _ = try await store.decide(tenant: "acme", request: S.request("first", to: 3), now: S.now)
+                let (held, heldSignal) = AsyncStream<Void>.makeStream()
+                let (release, releaseSignal) = AsyncStream<Void>.makeStream()
+                let reserved = try await withThrowingTaskGroup(of: Int.self) { group in
+                    // Another replica's transaction holds the environment's row.
+                    group.addTask {
+                        try await holder.client.withConnection { connection in
+                            try await connection.perform("BEGIN", logger: logger)
+                            try await connection.perform(
+                                "SELECT 1 FROM environment_state WHERE tenant_id = 'acme' AND environment = 'prod' FOR UPDATE", logger: logger
+                            )
+                            heldSignal.yield()
+                            for await _ in release { break }
+                            try await connection.perform("COMMIT", logger: logger)
+                        }
+                        return 0
+                    }
+                    for await _ in held { break }
+                    for index in 0..<8 {
+                        group.addTask {
+                            let decision = try await store.decide(
+                                tenant: "acme", request: S.request("burst-\(index)", service: ["api", "web", "worker"][index % 3], from: 3, to: 4),
+                                now: S.now
+                            )
+                            return decision.result.reservedReplicas
+                        }
+                    }
+                    // All eight in line: one in PostgreSQL waiting for the row, seven before taking a connection.
+                    #expect(await Self.eventually { store.scaleUps.depth(tenant: "acme", environment: "prod") == 8 })
+                    let waitingOnLocks = try await store.count(
+                        "SELECT count(*)::int8 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                    )
+                    #expect(waitingOnLocks == 1)
+                    // With the row still locked, another tenant's query gets a connection from the same pool.
+                    let other = try await store.liveReservations(tenant: "beta", environment: "prod")
+                    #expect(other.count == 0)
+                    releaseSignal.finish()
+                    return try await group.reduce(0, +)
+                }
+                #expect(reserved == 8)
+                let live = try await store.liveReservations(tenant: "acme", environment: "prod")
+                #expect(live.count == 9)
+                #expect(live.ratePerHour == Money(decimalString: "0.90")!)
+                #expect(live.runningTotal == live.ratePerHour)
+                #expect(store.scaleUps.depth(tenant: "acme", environment: "prod") == 0)
+            }
+        }
+    }
+}
