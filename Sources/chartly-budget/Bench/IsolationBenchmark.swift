@@ -190,16 +190,20 @@ struct IsolationBenchmark {
         return total
     }
 
-    /// B's operations, each timed, `iterations` times at `iterationsPerSecond`: status, costs, a decision, an ingest.
+    /// B's operations, each timed, `iterations` times at `iterationsPerSecond` on average: status, costs, a decision, an ingest.
     private func measure(_ environment: InProcessService, now: Timestamp, sequenceOffset: Int = 0) async throws -> [ReadBenchmark.Latency] {
         let tenant = Self.tenantB
         let statusPath = "/v1/tenants/\(tenant)/environments/prod/status"
         let costsPath = "/v1/tenants/\(tenant)/costs?environment=prod&step=1d&group_by=service&from=\((now - .days(Int64(days))).rfc3339)&to=\(now.rfc3339)"
         var samples: [[Double]] = [[], [], [], []]
-        let start = ContinuousClock.now
+        // Rounds arrive at random (exponential gaps, `iterationsPerSecond` on average), not every 100 ms: A's
+        // batches come every 100 ms, and rounds on the same beat would meet them always or never, depending
+        // on where the two clocks happen to fall. Seeded per phase, so each run draws the same gaps.
+        var generator = SeededGenerator(seed: UInt64(sequenceOffset) &+ 0x15_0_1A7E)
+        var due = ContinuousClock.now
         for iteration in -3..<iterations {
-            let due = start + .milliseconds(Int64(Double(iteration + 3) / iterationsPerSecond * 1000))
             if ContinuousClock.now < due { try await Task.sleep(until: due) }
+            due = due + .microseconds(Int64(-log(1 - generator.unit()) / iterationsPerSecond * 1_000_000))
             let sequence = sequenceOffset + iteration + 3
             let operations: [@Sendable () async throws -> Void] = [
                 { try await Self.get(environment, statusPath) },
