@@ -21,9 +21,14 @@ public final class BudgetStore: Sendable, Service {
     /// Why connecting fails, asked at most once per 5 seconds (see `connectionFailure`).
     let probe = ConnectionProbe()
     /// Concurrent scale-ups of one environment wait here, not on its row lock holding a connection.
-    let scaleUps = ScaleUpQueue()
+    let scaleUps: ScaleUpQueue
 
-    public init(url: DatabaseURL, maximumConnections: Int = 20, acquireTimeout: Duration = .seconds(5), logger: Logger) {
+    /// - Parameter scaleUpLineBound: how long a scale-up waits behind others of its environment in this process
+    ///   before it goes to the database anyway (see `ScaleUpQueue`).
+    public init(
+        url: DatabaseURL, maximumConnections: Int = 20, acquireTimeout: Duration = .seconds(5), scaleUpLineBound: Duration = .seconds(2),
+        logger: Logger
+    ) {
         self.url = url
         self.logger = logger
         self.acquireTimeout = acquireTimeout
@@ -33,6 +38,7 @@ public final class BudgetStore: Sendable, Service {
         )
         self.partitions = PartitionCache()
         self.watch = ConnectionWatch()
+        self.scaleUps = ScaleUpQueue(maximumWait: scaleUpLineBound, logger: logger)
     }
 
     public func run() async throws {

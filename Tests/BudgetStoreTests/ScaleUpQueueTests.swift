@@ -81,13 +81,48 @@ struct ScaleUpQueueTests {
         #expect(value == 7)
     }
 
+    @Test("a scale-up stuck at the head of the line holds the others up for at most the line's bound, and keeps the environment")
+    func boundedWait() async throws {
+        let queue = ScaleUpQueue(maximumWait: .milliseconds(200))
+        let record = Record()
+        let (release, releaseSignal) = AsyncStream<Void>.makeStream()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await queue.run(tenant: "acme", environment: "prod") {
+                    record.order.withLock { $0.append(0) }
+                    for await _ in release { break }
+                    record.order.withLock { $0.append(9) }
+                }
+            }
+            #expect(await Self.eventually { queue.depth(tenant: "acme", environment: "prod") == 1 })
+            // The head never finishes on its own: the next one waits its 200 ms, then runs without the line.
+            try await queue.run(tenant: "acme", environment: "prod") { record.order.withLock { $0.append(1) } }
+            #expect(record.order.withLock { $0 } == [0, 1])
+            // Giving up did not hand the environment on: the head still holds it and a newcomer waits again.
+            #expect(queue.depth(tenant: "acme", environment: "prod") == 1)
+            group.addTask {
+                try await queue.run(tenant: "acme", environment: "prod") { record.order.withLock { $0.append(2) } }
+            }
+            #expect(await Self.eventually { queue.depth(tenant: "acme", environment: "prod") == 2 })
+            releaseSignal.finish()
+            try await group.waitForAll()
+        }
+        // Either the head finished before the newcomer's bound (…, 9, 2), or the newcomer gave up first (…, 2, 9).
+        let order = record.order.withLock { $0 }
+        #expect(order == [0, 1, 9, 2] || order == [0, 1, 2, 9])
+        #expect(queue.depth(tenant: "acme", environment: "prod") == 0)
+    }
+
     /// The operator-visible failure this prevents: a burst of scale-ups on one environment whose row lock is
     /// held (a slow transaction, another replica) used to take every pooled connection while waiting, so any
     /// other tenant's query waited for a connection too — up to the acquire timeout, then 503.
     @Test("a burst on a locked environment holds one connection; another tenant is served meanwhile; every scale-up completes")
     func burstLeavesPoolFree() async throws {
         let url = try await TestDatabase.make()
-        let store = BudgetStore(url: url, maximumConnections: 3, acquireTimeout: .seconds(20), logger: TestDatabase.testLogger)
+        // The line's bound well above anything a loaded machine takes here, so nobody leaves the line early.
+        let store = BudgetStore(
+            url: url, maximumConnections: 3, acquireTimeout: .seconds(20), scaleUpLineBound: .seconds(60), logger: TestDatabase.testLogger
+        )
         let holder = BudgetStore(url: url, maximumConnections: 1, acquireTimeout: .seconds(20), logger: TestDatabase.testLogger)
         let logger = TestDatabase.testLogger
         try await store.whileRunning {
@@ -122,10 +157,14 @@ struct ScaleUpQueueTests {
                     }
                     // All eight in line: one in PostgreSQL waiting for the row, seven before taking a connection.
                     #expect(await Self.eventually { store.scaleUps.depth(tenant: "acme", environment: "prod") == 8 })
-                    let waitingOnLocks = try await store.count(
-                        "SELECT count(*)::int8 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                    )
-                    #expect(waitingOnLocks == 1)
+                    // The head of the line reaches the row lock once it has its connection and has begun.
+                    let waitingOnLocks = {
+                        try await store.count(
+                            "SELECT count(*)::int8 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                        )
+                    }
+                    #expect(try await Self.eventually { try await waitingOnLocks() == 1 })
+                    #expect(store.scaleUps.depth(tenant: "acme", environment: "prod") == 8)
                     // With the row still locked, another tenant's query gets a connection from the same pool.
                     let other = try await store.liveReservations(tenant: "beta", environment: "prod")
                     #expect(other.count == 0)
