@@ -26,6 +26,22 @@ struct ScaleUpQueueTests {
         let mostAtOnce = Mutex(0)
     }
 
+    /// Starts a scale-up of acme/prod that records 0 once it holds the environment, keeps it until `release`
+    /// finishes, then records `last`; returns once it holds the environment.
+    static func hold(
+        _ queue: ScaleUpQueue, _ record: Record, until release: AsyncStream<Void>, recordingAtEnd last: Int? = nil,
+        in group: inout ThrowingTaskGroup<Void, any Error>
+    ) async throws {
+        group.addTask {
+            try await queue.run(tenant: "acme", environment: "prod") {
+                record.order.withLock { $0.append(0) }
+                for await _ in release { break }
+                if let last { record.order.withLock { $0.append(last) } }
+            }
+        }
+        #expect(await eventually { record.order.withLock { $0 } == [0] })
+    }
+
     @Test("waiting scale-ups run one at a time, in the order they arrived; other environments do not wait")
     func firstComeFirstServed() async throws {
         // A bound far above what a loaded machine takes here, so nobody leaves the line early.
@@ -34,13 +50,7 @@ struct ScaleUpQueueTests {
         let (release, releaseSignal) = AsyncStream<Void>.makeStream()
         try await withThrowingTaskGroup(of: Void.self) { group in
             // The first holds the environment until released.
-            group.addTask {
-                try await queue.run(tenant: "acme", environment: "prod") {
-                    record.order.withLock { $0.append(0) }
-                    for await _ in release { break }
-                }
-            }
-            #expect(await Self.eventually { record.order.withLock { $0 } == [0] })
+            try await Self.hold(queue, record, until: release, in: &group)
             for index in 1...5 {
                 group.addTask {
                     try await queue.run(tenant: "acme", environment: "prod") {
@@ -88,14 +98,7 @@ struct ScaleUpQueueTests {
         let record = Record()
         let (release, releaseSignal) = AsyncStream<Void>.makeStream()
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                try await queue.run(tenant: "acme", environment: "prod") {
-                    record.order.withLock { $0.append(0) }
-                    for await _ in release { break }
-                    record.order.withLock { $0.append(9) }
-                }
-            }
-            #expect(await Self.eventually { record.order.withLock { $0 } == [0] })
+            try await Self.hold(queue, record, until: release, recordingAtEnd: 9, in: &group)
             // The head never finishes on its own: the next one waits its 200 ms, then runs without the line.
             try await queue.run(tenant: "acme", environment: "prod") { record.order.withLock { $0.append(1) } }
             #expect(record.order.withLock { $0 } == [0, 1])
