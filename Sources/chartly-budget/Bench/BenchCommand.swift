@@ -39,7 +39,7 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Seconds per decision measurement.")
     var decisionSeconds: Double = 3
 
-    @Option(help: "Burn CPU on a thread of its own for this many ms every 100 ms during the whole run (default 0: off): a neighbour's CPU use alone, to compare with a neighbour tenant's traffic.")
+    @Option(help: "Burn CPU on a thread of its own for this many ms at random gaps averaging 100 ms, during the whole run (default 0: off): a neighbour's CPU use alone, to compare with a neighbour tenant's traffic.")
     var cpuBurstMs: Int = 0
 
     func validate() throws {
@@ -60,7 +60,7 @@ struct Bench: AsyncParsableCommand {
         print("chartly-budget bench — \(Machine.describe())")
         let burst = cpuBurstMs > 0 ? CPUBurst(burst: .milliseconds(cpuBurstMs)) : nil
         defer { burst?.stop() }
-        if cpuBurstMs > 0 { print("with a busy loop of \(cpuBurstMs) ms every 100 ms on a thread of its own for the whole run") }
+        if cpuBurstMs > 0 { print("with a busy loop of \(cpuBurstMs) ms at random gaps averaging 100 ms, on a thread of its own, for the whole run") }
         try await InProcessService.with(databaseURL: databaseURL, name: "bench", maximumConnections: 40, logger: logger) { environment in
             let startMemory = ProcessMemory.figures()
             if parts.contains("ingest") {
