@@ -33,6 +33,9 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Days of 5-minute usage per service in the isolation benchmark.")
     var isolationDays: Int = 7
 
+    @Option(help: "Timed rounds of tenant B's operations per isolation phase (10 a second on average).")
+    var isolationRounds: Int = 400
+
     @Option(help: "Which parts to run (ingest, read, decide, isolation); default all.")
     var only: [String] = []
 
@@ -43,6 +46,7 @@ struct Bench: AsyncParsableCommand {
     var cpuBurstMs: Int = 0
 
     func validate() throws {
+        guard isolationRounds >= 1 else { throw ValidationError("--isolation-rounds must be at least 1, got \(isolationRounds)") }
         guard (0..<100).contains(cpuBurstMs) else {
             throw ValidationError("--cpu-burst-ms must be from 0 to 99 (milliseconds of every 100 ms), got \(cpuBurstMs)")
         }
@@ -55,7 +59,7 @@ struct Bench: AsyncParsableCommand {
         let samples = self.samples, batchSize = self.batchSize, clients = self.clients
         let readServices = self.readServices, readDays = self.readDays
         let parts = Set(only.isEmpty ? ["ingest", "read", "decide", "isolation"] : only)
-        let isolationServices = self.isolationServices, isolationDays = self.isolationDays
+        let isolationServices = self.isolationServices, isolationDays = self.isolationDays, isolationRounds = self.isolationRounds
         let decisionSeconds = self.decisionSeconds
         print("chartly-budget bench — \(Machine.describe())")
         let burst = cpuBurstMs > 0 ? CPUBurst(burst: .milliseconds(cpuBurstMs)) : nil
@@ -106,7 +110,7 @@ struct Bench: AsyncParsableCommand {
             }
             if parts.contains("isolation") {
                 print("")
-                let benchmark = IsolationBenchmark(services: isolationServices, days: isolationDays, iterations: 400)
+                let benchmark = IsolationBenchmark(services: isolationServices, days: isolationDays, iterations: isolationRounds)
                 print("isolation: tenant B (\(isolationServices) services, \(isolationDays) days of 5-minute usage) alone, then beside tenant A with 100× its data, its ingest, and its ingest held to 10× B's by the per-tenant limit")
                 let result = try await benchmark.run(in: environment, logger: logger) { print($0) }
                 let rate = { (value: Double) in Format.rate(value).trimmingCharacters(in: .whitespaces) }
