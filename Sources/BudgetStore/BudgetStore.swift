@@ -22,12 +22,16 @@ public final class BudgetStore: Sendable, Service {
     let probe = ConnectionProbe()
     /// Concurrent scale-ups of one environment wait here, not on its row lock holding a connection.
     let scaleUps: ScaleUpQueue
+    /// A tenant's concurrent decisions share transactions, at most a few at once (see `DecisionBatcher`).
+    let decisions: DecisionBatcher
 
     /// - Parameter scaleUpLineBound: how long a scale-up waits behind others of its environment in this process
     ///   before it goes to the database anyway (see `ScaleUpQueue`).
+    /// - Parameter decisionTransactionsPerTenant: how many transactions of one tenant's decisions run at once;
+    ///   decisions that arrive meanwhile share the next one (see `DecisionBatcher`).
     public init(
         url: DatabaseURL, maximumConnections: Int = 20, acquireTimeout: Duration = .seconds(5), scaleUpLineBound: Duration = .seconds(2),
-        logger: Logger
+        decisionTransactionsPerTenant: Int = 4, logger: Logger
     ) {
         self.url = url
         self.logger = logger
@@ -39,6 +43,7 @@ public final class BudgetStore: Sendable, Service {
         self.partitions = PartitionCache()
         self.watch = ConnectionWatch()
         self.scaleUps = ScaleUpQueue(maximumWait: scaleUpLineBound, logger: logger)
+        self.decisions = DecisionBatcher(maximumInFlight: decisionTransactionsPerTenant)
     }
 
     public func run() async throws {

@@ -39,7 +39,9 @@ extension BudgetStore {
         do {
             let scaleUp = request.desiredReplicas > request.currentReplicas
             return try await scaleUps.run(tenant: tenant, environment: scaleUp ? request.environment : nil) {
-                try await transaction("decide") { connection in
+                try await decisions.submit(
+                    tenant: tenant, environment: request.environment, service: request.service, store: self
+                ) { connection in
                     let runRateHour = Forecast.latestCompleteHour(at: now)
                     let snapshot = try await Self.snapshot(
                         tenant: tenant, request: request, now: now, runRateHour: runRateHour, on: connection, logger: logger

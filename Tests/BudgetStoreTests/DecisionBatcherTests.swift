@@ -1,0 +1,229 @@
+import BudgetCore
+@testable import BudgetStore
+import BudgetTestSupport
+import Foundation
+import PostgresNIO
+import Synchronization
+import Testing
+
+@Suite("A tenant's concurrent decisions share transactions", .timeLimit(.minutes(2)))
+struct DecisionBatcherTests {
+    typealias S = DecisionSetup
+
+    struct Released: Error {}
+
+    final class Finished: Sendable {
+        let names = Mutex<[String]>([])
+    }
+
+    /// A store that runs one transaction of a tenant's decisions at a time, so that the next one is a batch.
+    static func withStore(
+        scaleUpLineBound: Duration = .seconds(60), _ body: @escaping @Sendable (BudgetStore, DatabaseURL) async throws -> Void
+    ) async throws {
+        let url = try await TestDatabase.make()
+        let store = BudgetStore(
+            url: url, maximumConnections: 6, acquireTimeout: .seconds(60), scaleUpLineBound: scaleUpLineBound,
+            decisionTransactionsPerTenant: 1, logger: TestDatabase.testLogger
+        )
+        try await store.whileRunning {
+            try await S.prepare(store)
+            for index in 0..<6 {
+                _ = try await store.putConfig(
+                    tenant: "acme",
+                    ScalingPolicy(environment: "env-\(index)", service: "api", minimumReplicas: 1, maximumReplicas: 1000, scaleUp: .init(cooldownSeconds: 0)),
+                    actor: S.actor
+                )
+            }
+            try await body(store, url)
+        }
+    }
+
+    /// Holds acme's one transaction slot until `release` ends, so that decisions arriving meanwhile wait together.
+    static func holdSlot(_ store: BudgetStore, until release: AsyncStream<Void>) async -> Task<Void, any Error> {
+        let (started, startedSignal) = AsyncStream<Void>.makeStream()
+        let holder = Task {
+            do {
+                _ = try await store.decisions.submit(tenant: "acme", environment: "~", service: "~", store: store) { _ in
+                    startedSignal.yield()
+                    for await _ in release { break }
+                    throw Released()
+                }
+            } catch is Released {}
+        }
+        for await _ in started { break }
+        return holder
+    }
+
+    static func request(_ id: String, environment: String, service: String = "api", from current: Int = 2, to desired: Int) -> DecisionRequest {
+        DecisionRequest(
+            requestID: id, environment: environment, service: service, currentReplicas: current, desiredReplicas: desired,
+            perReplica: ["cpu_cores": 2], signals: [Signal(name: "cpu_utilization", value: 0.9)]
+        )
+    }
+
+    static func eventually(seconds: Double = 30, _ condition: () async throws -> Bool) async rethrows -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+        while ContinuousClock.now < deadline {
+            if try await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return try await condition()
+    }
+
+    @Test("decisions that arrive while the tenant's transaction is busy share the next one, each with its own answer")
+    func batchForms() async throws {
+        try await Self.withStore { store, _ in
+            let (release, releaseSignal) = AsyncStream<Void>.makeStream()
+            let decisions = try await withThrowingTaskGroup(of: StoredDecision.self) { group in
+                let holder = await Self.holdSlot(store, until: release)
+                for index in 0..<6 {
+                    group.addTask {
+                        try await store.decide(
+                            tenant: "acme", request: Self.request("batch-\(index)", environment: "env-\(index)", to: 3 + index), now: S.now
+                        )
+                    }
+                }
+                #expect(await Self.eventually { store.decisions.waiting(tenant: "acme") == 6 })
+                releaseSignal.finish()
+                try await holder.value
+                return try await group.reduce(into: [StoredDecision]()) { $0.append($1) }
+            }
+            #expect(store.decisions.counts == .init(batches: 1, batchedDecisions: 6, rerunAlone: 0))
+            #expect(decisions.count == 6)
+            for decision in decisions {
+                let index = Int(decision.request.environment.dropFirst(4))!
+                #expect(decision.result.outcome == .allow)
+                #expect(decision.result.reservedReplicas == 1 + index)
+                #expect(try decision.replay().identical)
+                let live = try await store.liveReservations(tenant: "acme", environment: decision.request.environment)
+                #expect(live.count == 1)
+                #expect(live.runningTotal == live.ratePerHour)
+                #expect(live.ratePerHour == Money(nanos: 100_000_000 * Int64(1 + index)))
+                let stored = try await store.decision(tenant: "acme", id: decision.id)
+                #expect(stored.resultJSON == decision.resultJSON)
+            }
+        }
+    }
+
+    /// Both fit alone, not together. Had they read their snapshots before either wrote, both would be approved
+    /// in full and the environment would overspend its cap.
+    @Test("two scale-ups of one environment in one batch: the second sees the first's reservation")
+    func twoScaleUpsOfOneEnvironment() async throws {
+        // The line lets a scale-up go on after 1 ms, so the second reaches the batcher beside the first.
+        try await Self.withStore(scaleUpLineBound: .milliseconds(1)) { store, _ in
+            let (release, releaseSignal) = AsyncStream<Void>.makeStream()
+            let holder = await Self.holdSlot(store, until: release)
+            let decisions = try await withThrowingTaskGroup(of: StoredDecision.self) { group in
+                // 10.00/h cap, 0.10 per replica: +50 and +60 replicas do not both fit.
+                group.addTask { try await store.decide(tenant: "acme", request: S.request("up-a", to: 52), now: S.now) }
+                group.addTask { try await store.decide(tenant: "acme", request: S.request("up-b", service: "web", to: 62), now: S.now) }
+                #expect(await Self.eventually { store.decisions.waiting(tenant: "acme") == 2 })
+                releaseSignal.finish()
+                try await holder.value
+                return try await group.reduce(into: [StoredDecision]()) { $0.append($1) }
+            }
+            #expect(store.decisions.counts == .init(batches: 1, batchedDecisions: 2, rerunAlone: 0))
+            // In order of service: api (+50, allowed), then web (clamped to the 50 left).
+            #expect(decisions.map(\.result.reservedReplicas).reduce(0, +) == 100)
+            #expect(decisions.first { $0.request.service == "api" }?.result.outcome == .allow)
+            #expect(decisions.first { $0.request.service == "web" }?.result.outcome == .clamp)
+            let live = try await store.liveReservations(tenant: "acme", environment: "prod")
+            #expect(live.ratePerHour == Money(decimalString: "10.00")!)
+            #expect(live.runningTotal == live.ratePerHour)
+        }
+    }
+
+    @Test("a request_id repeated inside a batch: the batch runs again alone; the repeat gets the first answer, the others theirs")
+    func repeatedRequestInBatch() async throws {
+        try await Self.withStore { store, _ in
+            let (release, releaseSignal) = AsyncStream<Void>.makeStream()
+            let holder = await Self.holdSlot(store, until: release)
+            let hold = S.request("same", from: 3, to: 3)
+            let decisions = try await withThrowingTaskGroup(of: StoredDecision.self) { group in
+                group.addTask { try await store.decide(tenant: "acme", request: hold, now: S.now) }
+                group.addTask { try await store.decide(tenant: "acme", request: hold, now: S.now) }
+                group.addTask { try await store.decide(tenant: "acme", request: Self.request("other", environment: "env-1", to: 4), now: S.now) }
+                #expect(await Self.eventually { store.decisions.waiting(tenant: "acme") == 3 })
+                releaseSignal.finish()
+                try await holder.value
+                return try await group.reduce(into: [StoredDecision]()) { $0.append($1) }
+            }
+            #expect(store.decisions.counts == .init(batches: 0, batchedDecisions: 0, rerunAlone: 3))
+            let same = decisions.filter { $0.request.requestID == "same" }
+            #expect(same.count == 2)
+            #expect(Set(same.map(\.id)).count == 1)
+            #expect(same.filter(\.repeated).count == 1)
+            let other = try #require(decisions.first { $0.request.requestID == "other" })
+            #expect(other.result.reservedReplicas == 2)
+            #expect(try await store.liveReservations(tenant: "acme", environment: "env-1").count == 1)
+            #expect(try await store.count("SELECT count(*)::int8 FROM decisions WHERE tenant_id = 'acme'") == 2)
+        }
+    }
+
+    /// Another replica (or a release) holding one environment's row must not stall the tenant's other
+    /// environments for longer than the batch's lock timeout.
+    @Test("a batch that meets a locked environment gives up after its lock timeout; the other decisions complete meanwhile")
+    func lockedEnvironmentDoesNotHoldOthers() async throws {
+        try await Self.withStore { store, url in
+            let holder = BudgetStore(url: url, maximumConnections: 1, acquireTimeout: .seconds(20), logger: TestDatabase.testLogger)
+            let logger = TestDatabase.testLogger
+            try await holder.whileRunning {
+                _ = try await store.decide(tenant: "acme", request: S.request("first", to: 3), now: S.now)
+                let (held, heldSignal) = AsyncStream<Void>.makeStream()
+                let (unlock, unlockSignal) = AsyncStream<Void>.makeStream()
+                let (release, releaseSignal) = AsyncStream<Void>.makeStream()
+                let finished = Finished()
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        try await holder.client.withConnection { connection in
+                            try await connection.perform("BEGIN", logger: logger)
+                            try await connection.perform(
+                                "SELECT 1 FROM environment_state WHERE tenant_id = 'acme' AND environment = 'prod' FOR UPDATE", logger: logger
+                            )
+                            heldSignal.yield()
+                            for await _ in unlock { break }
+                            try await connection.perform("COMMIT", logger: logger)
+                        }
+                    }
+                    for await _ in held { break }
+                    let slot = await Self.holdSlot(store, until: release)
+                    group.addTask {
+                        _ = try await store.decide(tenant: "acme", request: S.request("locked", to: 4), now: S.now)
+                        finished.names.withLock { $0.append("prod") }
+                    }
+                    for index in 1...2 {
+                        group.addTask {
+                            _ = try await store.decide(tenant: "acme", request: Self.request("free-\(index)", environment: "env-\(index)", to: 3), now: S.now)
+                            finished.names.withLock { $0.append("env-\(index)") }
+                        }
+                    }
+                    #expect(await Self.eventually { store.decisions.waiting(tenant: "acme") == 3 })
+                    releaseSignal.finish()
+                    try await slot.value
+                    // The batch waits for prod's row for its lock timeout, then each runs alone: the free ones finish.
+                    #expect(await Self.eventually { Set(finished.names.withLock { $0 }) == ["env-1", "env-2"] })
+                    unlockSignal.finish()
+                    try await group.waitForAll()
+                }
+                #expect(Set(finished.names.withLock { $0 }) == ["prod", "env-1", "env-2"])
+                #expect(store.decisions.counts.rerunAlone == 3)
+                let live = try await store.liveReservations(tenant: "acme", environment: "prod")
+                #expect(live.count == 2)
+                #expect(live.runningTotal == live.ratePerHour)
+            }
+        }
+    }
+
+    @Test("another tenant's decision does not wait for a tenant's busy transaction")
+    func otherTenantsDoNotWait() async throws {
+        try await Self.withStore { store, _ in
+            let (release, releaseSignal) = AsyncStream<Void>.makeStream()
+            let holder = await Self.holdSlot(store, until: release)
+            let other = try await store.decide(tenant: "beta", request: S.request("beta-1", from: 2, to: 2), now: S.now)
+            #expect(other.request.requestID == "beta-1")
+            #expect(store.decisions.waiting(tenant: "acme") == 0)
+            releaseSignal.finish()
+            try await holder.value
+        }
+    }
+}
