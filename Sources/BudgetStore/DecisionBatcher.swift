@@ -128,8 +128,12 @@ final class DecisionBatcher: Sendable {
         } catch {
             logger.debug("a batch of decisions failed; each runs again alone", metadata: ["decisions": "\(ordered.count)", "error": "\(error)"])
             tally.withLock { $0.rerunAlone += ordered.count }
+            // A few at once (one waiting for a locked row does not hold up the others), not all: a large
+            // failed batch must not take the pool.
+            let atOnce = max(4, maximumInFlight)
             await withTaskGroup(of: Void.self) { group in
-                for item in ordered {
+                for (index, item) in ordered.enumerated() {
+                    if index >= atOnce { await group.next() }
                     group.addTask { await Self.alone(item, store: store) }
                 }
             }
