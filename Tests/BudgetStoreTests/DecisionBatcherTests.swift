@@ -61,15 +61,6 @@ struct DecisionBatcherTests {
         )
     }
 
-    static func eventually(seconds: Double = 30, _ condition: () async throws -> Bool) async rethrows -> Bool {
-        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
-        while ContinuousClock.now < deadline {
-            if try await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return try await condition()
-    }
-
     @Test("decisions that arrive while the tenant's transaction is busy share the next one, each with its own answer")
     func batchForms() async throws {
         try await Self.withStore { store, _ in
@@ -83,7 +74,7 @@ struct DecisionBatcherTests {
                         )
                     }
                 }
-                #expect(await Self.eventually { store.decisions.waiting(tenant: "acme") == 6 })
+                #expect(await Waiting.eventually { store.decisions.waiting(tenant: "acme") == 6 })
                 releaseSignal.finish()
                 try await holder.value
                 return try await group.reduce(into: [StoredDecision]()) { $0.append($1) }
@@ -117,7 +108,7 @@ struct DecisionBatcherTests {
                 // 10.00/h cap, 0.10 per replica: +50 and +60 replicas do not both fit.
                 group.addTask { try await store.decide(tenant: "acme", request: S.request("up-a", to: 52), now: S.now) }
                 group.addTask { try await store.decide(tenant: "acme", request: S.request("up-b", service: "web", to: 62), now: S.now) }
-                #expect(await Self.eventually { store.decisions.waiting(tenant: "acme") == 2 })
+                #expect(await Waiting.eventually { store.decisions.waiting(tenant: "acme") == 2 })
                 releaseSignal.finish()
                 try await holder.value
                 return try await group.reduce(into: [StoredDecision]()) { $0.append($1) }
@@ -143,7 +134,7 @@ struct DecisionBatcherTests {
                 group.addTask { try await store.decide(tenant: "acme", request: hold, now: S.now) }
                 group.addTask { try await store.decide(tenant: "acme", request: hold, now: S.now) }
                 group.addTask { try await store.decide(tenant: "acme", request: Self.request("other", environment: "env-1", to: 4), now: S.now) }
-                #expect(await Self.eventually { store.decisions.waiting(tenant: "acme") == 3 })
+                #expect(await Waiting.eventually { store.decisions.waiting(tenant: "acme") == 3 })
                 releaseSignal.finish()
                 try await holder.value
                 return try await group.reduce(into: [StoredDecision]()) { $0.append($1) }
@@ -166,26 +157,13 @@ struct DecisionBatcherTests {
     func lockedEnvironmentDoesNotHoldOthers() async throws {
         try await Self.withStore { store, url in
             let holder = BudgetStore(url: url, maximumConnections: 1, acquireTimeout: .seconds(20), logger: TestDatabase.testLogger)
-            let logger = TestDatabase.testLogger
             try await holder.whileRunning {
                 _ = try await store.decide(tenant: "acme", request: S.request("first", to: 3), now: S.now)
-                let (held, heldSignal) = AsyncStream<Void>.makeStream()
                 let (unlock, unlockSignal) = AsyncStream<Void>.makeStream()
                 let (release, releaseSignal) = AsyncStream<Void>.makeStream()
                 let finished = Finished()
+                let rowHolder = await Waiting.holdProdRow(holder, until: unlock)
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask {
-                        try await holder.client.withConnection { connection in
-                            try await connection.perform("BEGIN", logger: logger)
-                            try await connection.perform(
-                                "SELECT 1 FROM environment_state WHERE tenant_id = 'acme' AND environment = 'prod' FOR UPDATE", logger: logger
-                            )
-                            heldSignal.yield()
-                            for await _ in unlock { break }
-                            try await connection.perform("COMMIT", logger: logger)
-                        }
-                    }
-                    for await _ in held { break }
                     let slot = await Self.holdSlot(store, until: release)
                     group.addTask {
                         _ = try await store.decide(tenant: "acme", request: S.request("locked", to: 4), now: S.now)
@@ -197,14 +175,15 @@ struct DecisionBatcherTests {
                             finished.names.withLock { $0.append("env-\(index)") }
                         }
                     }
-                    #expect(await Self.eventually { store.decisions.waiting(tenant: "acme") == 3 })
+                    #expect(await Waiting.eventually { store.decisions.waiting(tenant: "acme") == 3 })
                     releaseSignal.finish()
                     try await slot.value
                     // The batch waits for prod's row for its lock timeout, then each runs alone: the free ones finish.
-                    #expect(await Self.eventually { Set(finished.names.withLock { $0 }) == ["env-1", "env-2"] })
+                    #expect(await Waiting.eventually { Set(finished.names.withLock { $0 }) == ["env-1", "env-2"] })
                     unlockSignal.finish()
                     try await group.waitForAll()
                 }
+                try await rowHolder.value
                 #expect(Set(finished.names.withLock { $0 }) == ["prod", "env-1", "env-2"])
                 #expect(store.decisions.counts.rerunAlone == 3)
                 let live = try await store.liveReservations(tenant: "acme", environment: "prod")

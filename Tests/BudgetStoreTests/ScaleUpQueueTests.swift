@@ -10,16 +10,6 @@ import Testing
 struct ScaleUpQueueTests {
     typealias S = DecisionSetup
 
-    /// Polls `condition` every 20 ms for up to `seconds`.
-    static func eventually(seconds: Double = 30, _ condition: () async throws -> Bool) async rethrows -> Bool {
-        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
-        while ContinuousClock.now < deadline {
-            if try await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return try await condition()
-    }
-
     final class Record: Sendable {
         let order = Mutex<[Int]>([])
         let running = Mutex(0)
@@ -39,7 +29,7 @@ struct ScaleUpQueueTests {
                 if let last { record.order.withLock { $0.append(last) } }
             }
         }
-        #expect(await eventually { record.order.withLock { $0 } == [0] })
+        #expect(await Waiting.eventually { record.order.withLock { $0 } == [0] })
     }
 
     @Test("waiting scale-ups run one at a time, in the order they arrived; other environments do not wait")
@@ -62,7 +52,7 @@ struct ScaleUpQueueTests {
                     }
                 }
                 // Each arrives only after the one before it is in line.
-                #expect(await Self.eventually { queue.depth(tenant: "acme", environment: "prod") == index + 1 })
+                #expect(await Waiting.eventually { queue.depth(tenant: "acme", environment: "prod") == index + 1 })
             }
             // Another environment, and the same environment's name under another tenant, go straight through.
             try await queue.run(tenant: "acme", environment: "staging") { record.order.withLock { $0.append(100) } }
@@ -122,28 +112,14 @@ struct ScaleUpQueueTests {
             url: url, maximumConnections: 3, acquireTimeout: .seconds(20), scaleUpLineBound: .seconds(60), logger: TestDatabase.testLogger
         )
         let holder = BudgetStore(url: url, maximumConnections: 1, acquireTimeout: .seconds(20), logger: TestDatabase.testLogger)
-        let logger = TestDatabase.testLogger
         try await store.whileRunning {
             try await holder.whileRunning {
                 try await S.prepare(store)  // 10.00/h: 100 replicas of 0.10/h
                 _ = try await store.decide(tenant: "acme", request: S.request("first", to: 3), now: S.now)
-                let (held, heldSignal) = AsyncStream<Void>.makeStream()
                 let (release, releaseSignal) = AsyncStream<Void>.makeStream()
+                // Another replica's transaction holds the environment's row.
+                let rowHolder = await Waiting.holdProdRow(holder, until: release)
                 let reserved = try await withThrowingTaskGroup(of: Int.self) { group in
-                    // Another replica's transaction holds the environment's row.
-                    group.addTask {
-                        try await holder.client.withConnection { connection in
-                            try await connection.perform("BEGIN", logger: logger)
-                            try await connection.perform(
-                                "SELECT 1 FROM environment_state WHERE tenant_id = 'acme' AND environment = 'prod' FOR UPDATE", logger: logger
-                            )
-                            heldSignal.yield()
-                            for await _ in release { break }
-                            try await connection.perform("COMMIT", logger: logger)
-                        }
-                        return 0
-                    }
-                    for await _ in held { break }
                     for index in 0..<8 {
                         group.addTask {
                             let decision = try await store.decide(
@@ -154,14 +130,14 @@ struct ScaleUpQueueTests {
                         }
                     }
                     // All eight in line: one in PostgreSQL waiting for the row, seven before taking a connection.
-                    #expect(await Self.eventually { store.scaleUps.depth(tenant: "acme", environment: "prod") == 8 })
+                    #expect(await Waiting.eventually { store.scaleUps.depth(tenant: "acme", environment: "prod") == 8 })
                     // The head of the line reaches the row lock once it has its connection and has begun.
                     let waitingOnLocks = {
                         try await store.count(
                             "SELECT count(*)::int8 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
                         )
                     }
-                    #expect(try await Self.eventually { try await waitingOnLocks() == 1 })
+                    #expect(try await Waiting.eventually { try await waitingOnLocks() == 1 })
                     #expect(store.scaleUps.depth(tenant: "acme", environment: "prod") == 8)
                     // With the row still locked, another tenant's query gets a connection from the same pool.
                     let other = try await store.liveReservations(tenant: "beta", environment: "prod")
@@ -169,6 +145,7 @@ struct ScaleUpQueueTests {
                     releaseSignal.finish()
                     return try await group.reduce(0, +)
                 }
+                try await rowHolder.value
                 #expect(reserved == 8)
                 let live = try await store.liveReservations(tenant: "acme", environment: "prod")
                 #expect(live.count == 9)
