@@ -35,7 +35,7 @@ final class DecisionBatcher: Sendable {
         var inFlight = 0
     }
 
-    /// What the batcher did, for tests and the debug log.
+    /// What the batcher did (for tests).
     struct Counts: Sendable, Equatable {
         /// Transactions that carried more than one decision, and how many decisions they carried.
         var batches = 0
