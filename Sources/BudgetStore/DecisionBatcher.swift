@@ -121,7 +121,11 @@ final class DecisionBatcher: Sendable {
                 return results
             }
             tally.withLock { $0.batches += 1; $0.batchedDecisions += ordered.count }
-            for (item, result) in zip(ordered, results) { item.continuation.resume(returning: result) }
+            for (item, result) in zip(ordered, results) {
+                var shared = result
+                shared.transaction = .shared
+                item.continuation.resume(returning: shared)
+            }
         } catch let error as StoreError where error.kind == .unavailable {
             // No connection, or it was lost: alone, each would most likely have failed the same way.
             for item in ordered { item.continuation.resume(throwing: error) }
@@ -134,15 +138,17 @@ final class DecisionBatcher: Sendable {
             await withTaskGroup(of: Void.self) { group in
                 for (index, item) in ordered.enumerated() {
                     if index >= atOnce { await group.next() }
-                    group.addTask { await Self.alone(item, store: store) }
+                    group.addTask { await Self.alone(item, store: store, after: .ownAfterSharedFailed) }
                 }
             }
         }
     }
 
-    private static func alone(_ item: Item, store: BudgetStore) async {
+    private static func alone(_ item: Item, store: BudgetStore, after kind: DecisionTransaction = .own) async {
         do {
-            item.continuation.resume(returning: try await store.transaction("decide", item.work))
+            var decision = try await store.transaction("decide", item.work)
+            decision.transaction = kind
+            item.continuation.resume(returning: decision)
         } catch {
             item.continuation.resume(throwing: error)
         }

@@ -26,6 +26,18 @@ public struct StoredDecision: Sendable {
     public var resultJSON: String
     /// True when this answer was returned for a repeated `request_id` (nothing new was reserved).
     public var repeated: Bool
+    /// The transaction the decision was written in (see `DecisionBatcher`).
+    public var transaction: DecisionTransaction = .own
+}
+
+/// The transaction a decision was written in.
+public enum DecisionTransaction: String, Sendable {
+    /// Its own.
+    case own
+    /// One shared with other decisions of the tenant that arrived meanwhile.
+    case shared
+    /// Its own, after the shared one it was in failed (a reused `request_id`, a lock timeout, a deadlock).
+    case ownAfterSharedFailed = "own_after_shared_failed"
 }
 
 extension BudgetStore {

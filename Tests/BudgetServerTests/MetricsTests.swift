@@ -36,6 +36,8 @@ struct MetricsTests {
             #expect(text.contains(#"scale_events_total{tenant="acme",environment="prod",direction="up",outcome="allow"} 1"#), "\(text.prefix(2000))")
             #expect(text.contains(#"decisions_total{outcome="clamp",reason="cap_hourly_run_rate"} 1"#), "\(text.prefix(3000))")
             #expect(text.contains(#"replica_count{tenant="acme",environment="prod",service="api"} 12.0"#))
+            // One after the other: each decision in a transaction of its own.
+            #expect(text.contains(#"decisions_by_transaction_total{tenant="acme",transaction="own"} 2"#), "\(text.prefix(3000))")
             #expect(text.contains(#"samples_ingested_total{tenant="acme",result="accepted"} 1"#))
             #expect(text.contains(#"queue_depth{queue="alert_outbox"} 0.0"#))
             #expect(text.contains(#"route="/v1/tenants/{tenant}/decisions""#))

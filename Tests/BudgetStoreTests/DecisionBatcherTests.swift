@@ -84,6 +84,7 @@ struct DecisionBatcherTests {
             for decision in decisions {
                 let index = Int(decision.request.environment.dropFirst(4))!
                 #expect(decision.result.outcome == .allow)
+                #expect(decision.transaction == .shared)
                 #expect(decision.result.reservedReplicas == 1 + index)
                 #expect(try decision.replay().identical)
                 let live = try await store.liveReservations(tenant: "acme", environment: decision.request.environment)
@@ -146,6 +147,7 @@ struct DecisionBatcherTests {
             #expect(same.filter(\.repeated).count == 1)
             let other = try #require(decisions.first { $0.request.requestID == "other" })
             #expect(other.result.reservedReplicas == 2)
+            #expect(other.transaction == .ownAfterSharedFailed)
             #expect(try await store.liveReservations(tenant: "acme", environment: "env-1").count == 1)
             #expect(try await store.count("SELECT count(*)::int8 FROM decisions WHERE tenant_id = 'acme'") == 2)
         }
@@ -200,6 +202,7 @@ struct DecisionBatcherTests {
             let holder = await Self.holdSlot(store, until: release)
             let other = try await store.decide(tenant: "beta", request: S.request("beta-1", from: 2, to: 2), now: S.now)
             #expect(other.request.requestID == "beta-1")
+            #expect(other.transaction == .own)
             #expect(store.decisions.waiting(tenant: "acme") == 0)
             releaseSignal.finish()
             try await holder.value

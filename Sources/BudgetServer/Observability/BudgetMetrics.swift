@@ -54,6 +54,12 @@ public final class BudgetMetrics: Sendable {
         }
     }
 
+    /// A new decision, by the transaction it was written in: its own, one shared with other decisions of the
+    /// tenant, or its own after a shared one failed.
+    public func recordDecisionTransaction(tenant: String, transaction: String) {
+        Counter(label: "decisions_by_transaction_total", dimensions: [("tenant", tenant), ("transaction", transaction)], factory: factory).increment()
+    }
+
     /// An ingest request refused because its tenant is over its ingest rate (its samples were not read).
     public func recordIngestThrottled(tenant: String) {
         Counter(label: "ingest_requests_throttled_total", dimensions: [("tenant", tenant)], factory: factory).increment()

@@ -13,6 +13,7 @@ struct DescribedMetricsFactory: MetricsFactory {
         "replica_count": "Replicas the latest approved decision left the service at.",
         "scale_events_total": "Scaling decisions by direction and outcome.",
         "decisions_total": "Decisions by outcome and reason code (one increment per reason).",
+        "decisions_by_transaction_total": "New decisions by the transaction they were written in: own, shared (with others of the tenant), or own_after_shared_failed.",
         "samples_ingested_total": "Usage samples received, accepted or duplicate.",
         "ingest_requests_throttled_total": "Ingest requests refused (429) because the tenant was over its ingest rate.",
         "queue_depth": "Work waiting: alert deliveries pending (alert_outbox) or ingest requests in flight (ingest_in_flight).",

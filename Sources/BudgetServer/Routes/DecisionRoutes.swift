@@ -93,6 +93,7 @@ struct DecisionRoutes {
                     reasonCodes: decision.result.reasons.map(\.code)
                 )
                 metrics.setReplicaCount(tenant: tenant, environment: request.environment, service: request.service, replicas: decision.result.allowedReplicas)
+                metrics.recordDecisionTransaction(tenant: tenant, transaction: decision.transaction.rawValue)
             }
             return try JSONResponse(Answer(decision)).response
         }
