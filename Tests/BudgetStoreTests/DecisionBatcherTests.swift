@@ -195,6 +195,42 @@ struct DecisionBatcherTests {
         }
     }
 
+    struct Own: Error {}
+
+    /// Run alone, each would most likely have met the same unavailable database: no second round of attempts
+    /// (each waiting up to the acquire timeout again) before the callers get their 503.
+    @Test("a batch that fails on an unavailable database fails each of its decisions with that error, without running them again")
+    func unavailableFailsTheBatch() async throws {
+        try await Self.withStore { store, _ in
+            let (release, releaseSignal) = AsyncStream<Void>.makeStream()
+            let holder = await Self.holdSlot(store, until: release)
+            let errors = await withTaskGroup(of: (any Error)?.self) { group in
+                for index in 0..<3 {
+                    group.addTask {
+                        do {
+                            _ = try await store.decisions.submit(tenant: "acme", environment: "env-\(index)", service: "api", store: store) { _ in
+                                if index == 0 { throw StoreError.unavailable("the test's connection is gone") }
+                                throw Own()
+                            }
+                            return nil
+                        } catch {
+                            return error
+                        }
+                    }
+                }
+                #expect(await Waiting.eventually { store.decisions.waiting(tenant: "acme") == 3 })
+                releaseSignal.finish()
+                return await group.reduce(into: [(any Error)?]()) { $0.append($1) }
+            }
+            try await holder.value
+            #expect(errors.count == 3)
+            for error in errors {
+                #expect((error as? StoreError)?.kind == .unavailable, "\(String(describing: error))")
+            }
+            #expect(store.decisions.counts.rerunAlone == 0)
+        }
+    }
+
     @Test("another tenant's decision does not wait for a tenant's busy transaction")
     func otherTenantsDoNotWait() async throws {
         try await Self.withStore { store, _ in
