@@ -61,24 +61,29 @@ struct DecisionBatcherTests {
         )
     }
 
+    /// Decides `requests` for acme while its one transaction slot is held, so that they all wait together, then
+    /// lets them go: they reach the database as one batch (or as the batcher splits them).
+    static func decideTogether(_ store: BudgetStore, _ requests: [DecisionRequest]) async throws -> [StoredDecision] {
+        let (release, releaseSignal) = AsyncStream<Void>.makeStream()
+        let holder = await holdSlot(store, until: release)
+        let decisions = try await withThrowingTaskGroup(of: StoredDecision.self) { group in
+            for request in requests {
+                group.addTask { try await store.decide(tenant: "acme", request: request, now: S.now) }
+            }
+            #expect(await Waiting.eventually { store.decisions.waiting(tenant: "acme") == requests.count })
+            releaseSignal.finish()
+            return try await group.reduce(into: [StoredDecision]()) { $0.append($1) }
+        }
+        try await holder.value
+        return decisions
+    }
+
     @Test("decisions that arrive while the tenant's transaction is busy share the next one, each with its own answer")
     func batchForms() async throws {
         try await Self.withStore { store, _ in
-            let (release, releaseSignal) = AsyncStream<Void>.makeStream()
-            let decisions = try await withThrowingTaskGroup(of: StoredDecision.self) { group in
-                let holder = await Self.holdSlot(store, until: release)
-                for index in 0..<6 {
-                    group.addTask {
-                        try await store.decide(
-                            tenant: "acme", request: Self.request("batch-\(index)", environment: "env-\(index)", to: 3 + index), now: S.now
-                        )
-                    }
-                }
-                #expect(await Waiting.eventually { store.decisions.waiting(tenant: "acme") == 6 })
-                releaseSignal.finish()
-                try await holder.value
-                return try await group.reduce(into: [StoredDecision]()) { $0.append($1) }
-            }
+            let decisions = try await Self.decideTogether(
+                store, (0..<6).map { Self.request("batch-\($0)", environment: "env-\($0)", to: 3 + $0) }
+            )
             #expect(store.decisions.counts == .init(batches: 1, batchedDecisions: 6, rerunAlone: 0))
             #expect(decisions.count == 6)
             for decision in decisions {
@@ -103,17 +108,8 @@ struct DecisionBatcherTests {
     func twoScaleUpsOfOneEnvironment() async throws {
         // The line lets a scale-up go on after 1 ms, so the second reaches the batcher beside the first.
         try await Self.withStore(scaleUpLineBound: .milliseconds(1)) { store, _ in
-            let (release, releaseSignal) = AsyncStream<Void>.makeStream()
-            let holder = await Self.holdSlot(store, until: release)
-            let decisions = try await withThrowingTaskGroup(of: StoredDecision.self) { group in
-                // 10.00/h cap, 0.10 per replica: +50 and +60 replicas do not both fit.
-                group.addTask { try await store.decide(tenant: "acme", request: S.request("up-a", to: 52), now: S.now) }
-                group.addTask { try await store.decide(tenant: "acme", request: S.request("up-b", service: "web", to: 62), now: S.now) }
-                #expect(await Waiting.eventually { store.decisions.waiting(tenant: "acme") == 2 })
-                releaseSignal.finish()
-                try await holder.value
-                return try await group.reduce(into: [StoredDecision]()) { $0.append($1) }
-            }
+            // 10.00/h cap, 0.10 per replica: +50 and +60 replicas do not both fit.
+            let decisions = try await Self.decideTogether(store, [S.request("up-a", to: 52), S.request("up-b", service: "web", to: 62)])
             #expect(store.decisions.counts == .init(batches: 1, batchedDecisions: 2, rerunAlone: 0))
             // In order of service: api (+50, allowed), then web (clamped to the 50 left).
             #expect(decisions.map(\.result.reservedReplicas).reduce(0, +) == 100)
@@ -128,18 +124,8 @@ struct DecisionBatcherTests {
     @Test("a request_id repeated inside a batch: the batch runs again alone; the repeat gets the first answer, the others theirs")
     func repeatedRequestInBatch() async throws {
         try await Self.withStore { store, _ in
-            let (release, releaseSignal) = AsyncStream<Void>.makeStream()
-            let holder = await Self.holdSlot(store, until: release)
             let hold = S.request("same", from: 3, to: 3)
-            let decisions = try await withThrowingTaskGroup(of: StoredDecision.self) { group in
-                group.addTask { try await store.decide(tenant: "acme", request: hold, now: S.now) }
-                group.addTask { try await store.decide(tenant: "acme", request: hold, now: S.now) }
-                group.addTask { try await store.decide(tenant: "acme", request: Self.request("other", environment: "env-1", to: 4), now: S.now) }
-                #expect(await Waiting.eventually { store.decisions.waiting(tenant: "acme") == 3 })
-                releaseSignal.finish()
-                try await holder.value
-                return try await group.reduce(into: [StoredDecision]()) { $0.append($1) }
-            }
+            let decisions = try await Self.decideTogether(store, [hold, hold, Self.request("other", environment: "env-1", to: 4)])
             #expect(store.decisions.counts == .init(batches: 0, batchedDecisions: 0, rerunAlone: 3))
             let same = decisions.filter { $0.request.requestID == "same" }
             #expect(same.count == 2)
