@@ -20,13 +20,12 @@ public final class BudgetStore: Sendable, Service {
     let watch: ConnectionWatch
     /// Why connecting fails, asked at most once per 5 seconds (see `connectionFailure`).
     let probe = ConnectionProbe()
-    /// Concurrent scale-ups of one environment wait here, not on its row lock holding a connection.
-    let scaleUps: ScaleUpQueue
-    /// A tenant's concurrent decisions share transactions, at most a few at once (see `DecisionBatcher`).
+    /// A tenant's concurrent decisions share transactions, at most a few at once; concurrent scale-ups of one
+    /// environment wait in line there, not on its row lock holding a connection (see `DecisionBatcher`).
     let decisions: DecisionBatcher
 
     /// - Parameter scaleUpLineBound: how long a scale-up waits behind others of its environment in this process
-    ///   before it goes to the database anyway (see `ScaleUpQueue`).
+    ///   before it goes to the database anyway (see `DecisionBatcher`).
     /// - Parameter decisionTransactionsPerTenant: how many transactions of one tenant's decisions run at once;
     ///   decisions that arrive meanwhile share the next one (see `DecisionBatcher`).
     public init(
@@ -42,8 +41,7 @@ public final class BudgetStore: Sendable, Service {
         )
         self.partitions = PartitionCache()
         self.watch = ConnectionWatch()
-        self.scaleUps = ScaleUpQueue(maximumWait: scaleUpLineBound, logger: logger)
-        self.decisions = DecisionBatcher(maximumInFlight: decisionTransactionsPerTenant)
+        self.decisions = DecisionBatcher(maximumInFlight: decisionTransactionsPerTenant, maximumLineWait: scaleUpLineBound, logger: logger)
     }
 
     public func run() async throws {

@@ -50,30 +50,28 @@ extension BudgetStore {
         let logger = self.logger
         do {
             let scaleUp = request.desiredReplicas > request.currentReplicas
-            return try await scaleUps.run(tenant: tenant, environment: scaleUp ? request.environment : nil) {
-                try await decisions.submit(
-                    tenant: tenant, environment: request.environment, service: request.service, store: self
-                ) { connection in
-                    let runRateHour = Forecast.latestCompleteHour(at: now)
-                    let snapshot = try await Self.snapshot(
-                        tenant: tenant, request: request, now: now, runRateHour: runRateHour, on: connection, logger: logger
-                    )
-                    let result = DecisionEngine.evaluate(request, snapshot)
-                    let decision = StoredDecision(
-                        id: UUID(), tenant: tenant, request: request, snapshot: snapshot, result: result, requestJSON: requestJSON,
-                        snapshotJSON: try ConfigJSON.encode(snapshot), resultJSON: try ConfigJSON.encode(result), repeated: false
-                    )
-                    do {
-                        try await Self.record(decision, settings: settings, on: connection, logger: logger)
-                    } catch let error as PSQLError where error.sqlState == "23505" {
-                        throw RequestIDTaken()
-                    }
-                    // A veto (or a warn-mode breach) raises an alert in the same transaction; repeats count into it.
-                    for draft in Self.capAlerts(for: decision) {
-                        try await Self.raiseAlert(tenant: tenant, draft, now: now, on: connection, logger: logger)
-                    }
-                    return decision
+            return try await decisions.submit(
+                tenant: tenant, environment: request.environment, service: request.service, scaleUp: scaleUp, store: self
+            ) { connection in
+                let runRateHour = Forecast.latestCompleteHour(at: now)
+                let snapshot = try await Self.snapshot(
+                    tenant: tenant, request: request, now: now, runRateHour: runRateHour, on: connection, logger: logger
+                )
+                let result = DecisionEngine.evaluate(request, snapshot)
+                let decision = StoredDecision(
+                    id: UUID(), tenant: tenant, request: request, snapshot: snapshot, result: result, requestJSON: requestJSON,
+                    snapshotJSON: try ConfigJSON.encode(snapshot), resultJSON: try ConfigJSON.encode(result), repeated: false
+                )
+                do {
+                    try await Self.record(decision, settings: settings, on: connection, logger: logger)
+                } catch let error as PSQLError where error.sqlState == "23505" {
+                    throw RequestIDTaken()
                 }
+                // A veto (or a warn-mode breach) raises an alert in the same transaction; repeats count into it.
+                for draft in Self.capAlerts(for: decision) {
+                    try await Self.raiseAlert(tenant: tenant, draft, now: now, on: connection, logger: logger)
+                }
+                return decision
             }
         } catch is RequestIDTaken {
             // The request_id is known (perhaps committed a moment ago by another replica): answer that decision.

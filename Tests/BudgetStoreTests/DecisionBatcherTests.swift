@@ -17,12 +17,10 @@ struct DecisionBatcherTests {
     }
 
     /// A store that runs one transaction of a tenant's decisions at a time, so that the next one is a batch.
-    static func withStore(
-        scaleUpLineBound: Duration = .seconds(60), _ body: @escaping @Sendable (BudgetStore, DatabaseURL) async throws -> Void
-    ) async throws {
+    static func withStore(_ body: @escaping @Sendable (BudgetStore, DatabaseURL) async throws -> Void) async throws {
         let url = try await TestDatabase.make()
         let store = BudgetStore(
-            url: url, maximumConnections: 6, acquireTimeout: .seconds(60), scaleUpLineBound: scaleUpLineBound,
+            url: url, maximumConnections: 6, acquireTimeout: .seconds(60), scaleUpLineBound: .seconds(60),
             decisionTransactionsPerTenant: 1, logger: TestDatabase.testLogger
         )
         try await store.whileRunning {
@@ -106,8 +104,7 @@ struct DecisionBatcherTests {
     /// in full and the environment would overspend its cap.
     @Test("two scale-ups of one environment in one batch: the second sees the first's reservation")
     func twoScaleUpsOfOneEnvironment() async throws {
-        // The line lets a scale-up go on after 1 ms, so the second reaches the batcher beside the first.
-        try await Self.withStore(scaleUpLineBound: .milliseconds(1)) { store, _ in
+        try await Self.withStore { store, _ in
             // 10.00/h cap, 0.10 per replica: +50 and +60 replicas do not both fit.
             let decisions = try await Self.decideTogether(store, [S.request("up-a", to: 52), S.request("up-b", service: "web", to: 62)])
             #expect(store.decisions.counts == .init(batches: 1, batchedDecisions: 2, rerunAlone: 0))

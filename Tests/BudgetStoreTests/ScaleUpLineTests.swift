@@ -1,0 +1,184 @@
+import BudgetCore
+@testable import BudgetStore
+import BudgetTestSupport
+import Foundation
+import PostgresNIO
+import Synchronization
+import Testing
+
+@Suite("Scale-ups of one environment wait in line, then share the next transaction", .timeLimit(.minutes(2)))
+struct ScaleUpLineTests {
+    typealias S = DecisionSetup
+
+    struct Released: Error {}
+    struct Failure: Error {}
+
+    /// A store on a fresh database with acme's prices, policies and a 10.00/h cap on prod.
+    static func withStore(
+        maximumConnections: Int = 6, lineBound: Duration = .seconds(600), _ body: @escaping @Sendable (BudgetStore, DatabaseURL) async throws -> Void
+    ) async throws {
+        let url = try await TestDatabase.make()
+        let store = BudgetStore(
+            url: url, maximumConnections: maximumConnections, acquireTimeout: .seconds(60), scaleUpLineBound: lineBound, logger: TestDatabase.testLogger
+        )
+        try await store.whileRunning {
+            try await S.prepare(store)
+            try await body(store, url)
+        }
+    }
+
+    /// A scale-up of acme/prod whose transaction holds the environment until `release` ends (it then fails, so
+    /// it writes nothing); returns once it runs.
+    static func holdProd(_ store: BudgetStore, until release: AsyncStream<Void>) async -> Task<Void, any Error> {
+        let (started, startedSignal) = AsyncStream<Void>.makeStream()
+        let holder = Task {
+            do {
+                _ = try await store.decisions.submit(tenant: "acme", environment: "prod", service: "api", scaleUp: true, store: store) { _ in
+                    startedSignal.yield()
+                    for await _ in release { break }
+                    throw Released()
+                }
+            } catch is Released {}
+        }
+        for await _ in started { break }
+        return holder
+    }
+
+    @Test("scale-ups wait while a transaction holds their environment, then go together in the order they arrived; others do not wait")
+    func lineThenOneTransaction() async throws {
+        try await Self.withStore { store, _ in
+            let (release, releaseSignal) = AsyncStream<Void>.makeStream()
+            let holder = await Self.holdProd(store, until: release)
+            #expect(store.decisions.scaleUps(tenant: "acme", environment: "prod") == (true, 0))
+            let decisions = try await withThrowingTaskGroup(of: (Int, StoredDecision).self) { group in
+                for index in 1...5 {
+                    group.addTask {
+                        (index, try await store.decide(tenant: "acme", request: S.request("line-\(index)", from: 2 + index, to: 3 + index), now: S.now))
+                    }
+                    // Each arrives only after the one before it is in line.
+                    #expect(await Waiting.eventually { store.decisions.scaleUps(tenant: "acme", environment: "prod").waiting == index })
+                }
+                // A scale-down of the same environment, a scale-up of another, and the same environment's name
+                // under another tenant go straight through.
+                let down = try await store.decide(tenant: "acme", request: S.request("down", service: "web", from: 5, to: 4), now: S.now)
+                #expect(down.transaction == .own)
+                let staging = try await store.decide(
+                    tenant: "acme",
+                    request: DecisionRequest(
+                        requestID: "staging", environment: "staging", service: "api", currentReplicas: 2, desiredReplicas: 3,
+                        perReplica: ["cpu_cores": 2], signals: []
+                    ),
+                    now: S.now
+                )
+                #expect(staging.transaction == .own)
+                let beta = try await store.decide(tenant: "beta", request: S.request("beta", to: 3), now: S.now)
+                #expect(beta.transaction == .own)
+                #expect(store.decisions.scaleUps(tenant: "acme", environment: "prod").waiting == 5)
+                releaseSignal.finish()
+                return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+            }
+            try await holder.value
+            // One transaction for the five, one after the other in arrival order: each saw the reservations of
+            // those before it (0.10/h per replica).
+            #expect(store.decisions.counts.batches == 1)
+            #expect(store.decisions.counts.batchedDecisions == 5)
+            for index in 1...5 {
+                let decision = try #require(decisions[index])
+                #expect(decision.transaction == .shared)
+                #expect(decision.result.outcome == .allow)
+                #expect(decision.snapshot.environmentFigures.reservedPerHour == Money(nanos: 100_000_000 * Int64(index - 1)))
+                #expect(try decision.replay().identical)
+            }
+            let live = try await store.liveReservations(tenant: "acme", environment: "prod")
+            #expect(live.count == 5)
+            #expect(live.runningTotal == live.ratePerHour)
+            // Nothing is left behind once the line is empty.
+            #expect(store.decisions.scaleUps(tenant: "acme", environment: "prod") == (false, 0))
+        }
+    }
+
+    @Test("a transaction that fails hands the environment on to the next scale-up")
+    func failureHandsOn() async throws {
+        try await Self.withStore { store, _ in
+            await #expect(throws: Failure.self) {
+                try await store.decisions.submit(tenant: "acme", environment: "prod", service: "api", scaleUp: true, store: store) { _ in
+                    throw Failure()
+                }
+            }
+            #expect(store.decisions.scaleUps(tenant: "acme", environment: "prod") == (false, 0))
+            let next = try await store.decide(tenant: "acme", request: S.request("next", to: 3), now: S.now)
+            #expect(next.result.outcome == .allow)
+            #expect(next.transaction == .own)
+        }
+    }
+
+    @Test("a scale-up behind a stuck transaction waits at most the line's bound, and the stuck one keeps the environment")
+    func boundedWait() async throws {
+        try await Self.withStore(lineBound: .milliseconds(200)) { store, _ in
+            let (release, releaseSignal) = AsyncStream<Void>.makeStream()
+            let holder = await Self.holdProd(store, until: release)
+            // The holder never finishes on its own: this one waits 200 ms, then goes on without the line.
+            let decision = try await store.decide(tenant: "acme", request: S.request("behind", to: 3), now: S.now)
+            #expect(decision.result.outcome == .allow)
+            #expect(decision.transaction == .own)
+            // Giving up did not hand the environment on (nor drop it): the holder still holds it.
+            #expect(store.decisions.scaleUps(tenant: "acme", environment: "prod") == (true, 0))
+            releaseSignal.finish()
+            try await holder.value
+            #expect(store.decisions.scaleUps(tenant: "acme", environment: "prod") == (false, 0))
+        }
+    }
+
+    /// The operator-visible failure this prevents: a burst of scale-ups on one environment whose row lock is
+    /// held (a slow transaction, another replica) used to take every pooled connection while waiting, so any
+    /// other tenant's query waited for a connection too — up to the acquire timeout, then 503.
+    @Test("a burst on a locked environment holds one connection; another tenant is served meanwhile; every scale-up completes")
+    func burstLeavesPoolFree() async throws {
+        try await Self.withStore(maximumConnections: 3) { store, url in
+            let holder = BudgetStore(url: url, maximumConnections: 1, acquireTimeout: .seconds(20), logger: TestDatabase.testLogger)
+            try await holder.whileRunning {
+                _ = try await store.decide(tenant: "acme", request: S.request("first", to: 3), now: S.now)
+                let (release, releaseSignal) = AsyncStream<Void>.makeStream()
+                // Another replica's transaction holds the environment's row.
+                let rowHolder = await Waiting.holdProdRow(holder, until: release)
+                let waitingOnLocks = {
+                    try await store.count(
+                        "SELECT count(*)::int8 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                    )
+                }
+                let reserved = try await withThrowingTaskGroup(of: Int.self) { group in
+                    for index in 0..<8 {
+                        group.addTask {
+                            let decision = try await store.decide(
+                                tenant: "acme", request: S.request("burst-\(index)", service: ["api", "web", "worker"][index % 3], from: 3, to: 4),
+                                now: S.now
+                            )
+                            return decision.result.reservedReplicas
+                        }
+                        // The first reaches PostgreSQL and waits there for the row; the others wait in line.
+                        if index == 0 { #expect(try await Waiting.eventually { try await waitingOnLocks() == 1 }) }
+                    }
+                    #expect(await Waiting.eventually { store.decisions.scaleUps(tenant: "acme", environment: "prod") == (true, 7) })
+                    // Still one waiting on the row: the seven in line hold no connection.
+                    #expect(try await waitingOnLocks() == 1)
+                    // With the row still locked, another tenant's query gets a connection from the same pool.
+                    let other = try await store.liveReservations(tenant: "beta", environment: "prod")
+                    #expect(other.count == 0)
+                    #expect(store.decisions.scaleUps(tenant: "acme", environment: "prod") == (true, 7))
+                    releaseSignal.finish()
+                    return try await group.reduce(0, +)
+                }
+                try await rowHolder.value
+                #expect(reserved == 8)
+                // The seven that waited in line shared one transaction.
+                #expect(store.decisions.counts.batches == 1)
+                #expect(store.decisions.counts.batchedDecisions == 7)
+                let live = try await store.liveReservations(tenant: "acme", environment: "prod")
+                #expect(live.count == 9)
+                #expect(live.ratePerHour == Money(decimalString: "0.90")!)
+                #expect(live.runningTotal == live.ratePerHour)
+                #expect(store.decisions.scaleUps(tenant: "acme", environment: "prod") == (false, 0))
+            }
+        }
+    }
+}
