@@ -9,8 +9,8 @@ import Synchronization
 /// inside `BEGIN` … `COMMIT`. One transaction each costs a busy tenant two more round trips, a commit and a WAL
 /// flush per decision. Here at most `maximumInFlight` transactions of one tenant's decisions run at once;
 /// decisions that arrive meanwhile wait, and the next transaction takes all of them (up to `maximumBatch`), each
-/// with its own two statements, in order of environment and service so that every batch takes its row locks in
-/// the same order. A lone decision runs at once in a transaction of its own, exactly as without batching. Other
+/// with its own two statements, in order of environment (so that every batch takes its environments' row locks
+/// in the same order) and, within one, of arrival. A lone decision runs at once in a transaction of its own, exactly as without batching. Other
 /// tenants never share a transaction or wait for one: the limit is per tenant.
 ///
 /// - **Scale-ups of one environment wait in line.** A scale-up locks its environment's row in PostgreSQL (that
@@ -194,7 +194,7 @@ final class DecisionBatcher: Sendable {
             await Self.alone(batch[0], store: store)
             return
         }
-        let ordered = batch.sorted { ($0.environment, $0.service, $0.id) < ($1.environment, $1.service, $1.id) }
+        let ordered = batch.sorted { ($0.environment, $0.id) < ($1.environment, $1.id) }
         let works = ordered.map(\.work)
         let lockTimeout = "\(max(1, lockTimeout.components.seconds * 1000 + lockTimeout.components.attoseconds / 1_000_000_000_000_000))ms"
         let logger = store.logger

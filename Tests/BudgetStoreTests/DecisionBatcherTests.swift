@@ -108,10 +108,13 @@ struct DecisionBatcherTests {
             // 10.00/h cap, 0.10 per replica: +50 and +60 replicas do not both fit.
             let decisions = try await Self.decideTogether(store, [S.request("up-a", to: 52), S.request("up-b", service: "web", to: 62)])
             #expect(store.decisions.counts == .init(batches: 1, batchedDecisions: 2, rerunAlone: 0))
-            // In order of service: api (+50, allowed), then web (clamped to the 50 left).
+            // In order of arrival: the first is allowed in full, the second sees its reservation and is clamped
+            // to the headroom left.
             #expect(decisions.map(\.result.reservedReplicas).reduce(0, +) == 100)
-            #expect(decisions.first { $0.request.service == "api" }?.result.outcome == .allow)
-            #expect(decisions.first { $0.request.service == "web" }?.result.outcome == .clamp)
+            let first = try #require(decisions.first { $0.result.outcome == .allow })
+            let second = try #require(decisions.first { $0.result.outcome == .clamp })
+            #expect(first.snapshot.environmentFigures.reservedPerHour == .zero)
+            #expect(second.snapshot.environmentFigures.reservedPerHour == Money(decimalString: "5.00")!)  // +50 replicas at 0.10/h
             let live = try await store.liveReservations(tenant: "acme", environment: "prod")
             #expect(live.ratePerHour == Money(decimalString: "10.00")!)
             #expect(live.runningTotal == live.ratePerHour)

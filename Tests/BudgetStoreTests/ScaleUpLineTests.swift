@@ -53,7 +53,12 @@ struct ScaleUpLineTests {
             let decisions = try await withThrowingTaskGroup(of: (Int, StoredDecision).self) { group in
                 for index in 1...5 {
                     group.addTask {
-                        (index, try await store.decide(tenant: "acme", request: S.request("line-\(index)", from: 2 + index, to: 3 + index), now: S.now))
+                        // Services whose alphabetical order is not the order of arrival.
+                        let service = ["worker", "web", "api", "worker", "web"][index - 1]
+                        return (
+                            index,
+                            try await store.decide(tenant: "acme", request: S.request("line-\(index)", service: service, from: 2 + index, to: 3 + index), now: S.now)
+                        )
                     }
                     // Each arrives only after the one before it is in line.
                     #expect(await Waiting.eventually { store.decisions.scaleUps(tenant: "acme", environment: "prod").waiting == index })
