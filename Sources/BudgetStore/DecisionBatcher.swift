@@ -57,7 +57,6 @@ final class DecisionBatcher: Sendable {
         var inFlight = 0
         /// Environments whose scale-ups a running transaction holds.
         var held: Set<String> = []
-        var lastID: UInt64 = 0
     }
 
     /// What the batcher did (for tests).
@@ -70,6 +69,9 @@ final class DecisionBatcher: Sendable {
     }
 
     private let tenants = Mutex([String: Tenant]())
+    /// Arrival order, across tenants and for the batcher's life (a tenant's entry goes when it is idle, and a
+    /// late line timer must never find a newer item under an old id).
+    private let lastID = Atomic<UInt64>(0)
     private let tally = Mutex(Counts())
     let maximumInFlight: Int
     let maximumBatch: Int
@@ -113,16 +115,10 @@ final class DecisionBatcher: Sendable {
             let start = tenants.withLock { tenants -> Bool in
                 var state = tenants[tenant, default: Tenant()]
                 defer { tenants[tenant] = state }
-                state.lastID &+= 1
-                var item = Item(id: state.lastID, environment: environment, service: service, scaleUp: scaleUp, work: work, continuation: continuation)
+                let id = lastID.add(1, ordering: .relaxed).newValue
+                var item = Item(id: id, environment: environment, service: service, scaleUp: scaleUp, work: work, continuation: continuation)
                 let inLine = scaleUp && state.held.contains(environment)
-                if inLine {
-                    let (id, wait) = (item.id, maximumLineWait)
-                    item.timer = Task { [weak self] in
-                        guard (try? await Task.sleep(for: wait)) != nil else { return }  // cancelled: its transaction came
-                        self?.lineWaitEnded(tenant: tenant, id: id, store: store)
-                    }
-                }
+                if inLine { item.timer = lineTimer(tenant: tenant, id: id, store: store) }
                 state.waiting.append(item)
                 // A scale-up in line is taken by the transaction that holds its environment, when that one ends.
                 guard !inLine, state.inFlight < maximumInFlight else { return false }
@@ -136,7 +132,7 @@ final class DecisionBatcher: Sendable {
     /// Runs transactions of the tenant's waiting decisions until none can run.
     private func drain(tenant: String, store: BudgetStore) async {
         var held: Set<String> = []
-        while let batch = next(tenant, releasing: held) {
+        while let batch = next(tenant, releasing: held, store: store) {
             held = Set(batch.lazy.filter(\.holds).map(\.environment))
             await run(batch, store: store)
         }
@@ -145,7 +141,7 @@ final class DecisionBatcher: Sendable {
     /// Releases the environments the last batch held and returns the next batch: the waiting decisions that can
     /// run, in arrival order — with a scale-up, every waiting scale-up of its environment. Nil (and one fewer in
     /// flight) when none can.
-    private func next(_ tenant: String, releasing released: Set<String>) -> [Item]? {
+    private func next(_ tenant: String, releasing released: Set<String>, store: BudgetStore) -> [Item]? {
         let batch = tenants.withLock { tenants -> [Item] in
             guard var state = tenants[tenant] else { return [] }
             state.held.subtract(released)
@@ -161,6 +157,11 @@ final class DecisionBatcher: Sendable {
                 if item.holds, taking.insert(item.environment).inserted { state.held.insert(item.environment) }
                 batch.append(item)
             }
+            // Scale-ups of an environment this batch now holds that did not fit in it (more than `maximumBatch`
+            // waited) start waiting in its line now.
+            for index in rest.indices where rest[index].holds && rest[index].timer == nil && taking.contains(rest[index].environment) {
+                rest[index].timer = lineTimer(tenant: tenant, id: rest[index].id, store: store)
+            }
             state.waiting = rest
             if batch.isEmpty { state.inFlight -= 1 }
             tenants[tenant] = state.inFlight == 0 && state.waiting.isEmpty && state.held.isEmpty ? nil : state
@@ -168,6 +169,16 @@ final class DecisionBatcher: Sendable {
         }
         for item in batch { item.timer?.cancel() }
         return batch.isEmpty ? nil : batch
+    }
+
+    /// Ends a scale-up's wait in its environment's line after `maximumLineWait` (cancelled when a transaction
+    /// takes it).
+    private func lineTimer(tenant: String, id: UInt64, store: BudgetStore) -> Task<Void, Never> {
+        let wait = maximumLineWait
+        return Task {
+            guard (try? await Task.sleep(for: wait)) != nil else { return }  // cancelled: a transaction took it
+            self.lineWaitEnded(tenant: tenant, id: id, store: store)
+        }
     }
 
     /// A scale-up waited `maximumLineWait` behind a transaction that holds its environment: it goes on without

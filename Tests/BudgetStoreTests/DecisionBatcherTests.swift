@@ -10,8 +10,6 @@ import Testing
 struct DecisionBatcherTests {
     typealias S = DecisionSetup
 
-    struct Released: Error {}
-
     final class Finished: Sendable {
         let names = Mutex<[String]>([])
     }
@@ -38,18 +36,7 @@ struct DecisionBatcherTests {
 
     /// Holds acme's one transaction slot until `release` ends, so that decisions arriving meanwhile wait together.
     static func holdSlot(_ store: BudgetStore, until release: AsyncStream<Void>) async -> Task<Void, any Error> {
-        let (started, startedSignal) = AsyncStream<Void>.makeStream()
-        let holder = Task {
-            do {
-                _ = try await store.decisions.submit(tenant: "acme", environment: "~", service: "~", store: store) { _ in
-                    startedSignal.yield()
-                    for await _ in release { break }
-                    throw Released()
-                }
-            } catch is Released {}
-        }
-        for await _ in started { break }
-        return holder
+        await Waiting.holdTransaction(store, until: release)
     }
 
     static func request(_ id: String, environment: String, service: String = "api", from current: Int = 2, to desired: Int) -> DecisionRequest {

@@ -10,7 +10,6 @@ import Testing
 struct ScaleUpLineTests {
     typealias S = DecisionSetup
 
-    struct Released: Error {}
     struct Failure: Error {}
 
     /// A store on a fresh database with acme's prices, policies and a 10.00/h cap on prod.
@@ -30,18 +29,7 @@ struct ScaleUpLineTests {
     /// A scale-up of acme/prod whose transaction holds the environment until `release` ends (it then fails, so
     /// it writes nothing); returns once it runs.
     static func holdProd(_ store: BudgetStore, until release: AsyncStream<Void>) async -> Task<Void, any Error> {
-        let (started, startedSignal) = AsyncStream<Void>.makeStream()
-        let holder = Task {
-            do {
-                _ = try await store.decisions.submit(tenant: "acme", environment: "prod", service: "api", scaleUp: true, store: store) { _ in
-                    startedSignal.yield()
-                    for await _ in release { break }
-                    throw Released()
-                }
-            } catch is Released {}
-        }
-        for await _ in started { break }
-        return holder
+        await Waiting.holdTransaction(store, environment: "prod", scaleUp: true, until: release)
     }
 
     @Test("scale-ups wait while a transaction holds their environment, then go together in the order they arrived; others do not wait")
@@ -98,7 +86,7 @@ struct ScaleUpLineTests {
             #expect(live.count == 5)
             #expect(live.runningTotal == live.ratePerHour)
             // Nothing is left behind once the line is empty.
-            #expect(store.decisions.scaleUps(tenant: "acme", environment: "prod") == (false, 0))
+            #expect(await Waiting.eventually { store.decisions.scaleUps(tenant: "acme", environment: "prod") == (false, 0) })
         }
     }
 
@@ -110,7 +98,7 @@ struct ScaleUpLineTests {
                     throw Failure()
                 }
             }
-            #expect(store.decisions.scaleUps(tenant: "acme", environment: "prod") == (false, 0))
+            #expect(await Waiting.eventually { store.decisions.scaleUps(tenant: "acme", environment: "prod") == (false, 0) })
             let next = try await store.decide(tenant: "acme", request: S.request("next", to: 3), now: S.now)
             #expect(next.result.outcome == .allow)
             #expect(next.transaction == .own)
@@ -130,7 +118,72 @@ struct ScaleUpLineTests {
             #expect(store.decisions.scaleUps(tenant: "acme", environment: "prod") == (true, 0))
             releaseSignal.finish()
             try await holder.value
-            #expect(store.decisions.scaleUps(tenant: "acme", environment: "prod") == (false, 0))
+            #expect(await Waiting.eventually { store.decisions.scaleUps(tenant: "acme", environment: "prod") == (false, 0) })
+        }
+    }
+
+    /// More scale-ups waited than one transaction takes (`maximumBatch`): those left over wait in the line of the
+    /// transaction that took the others, with the same bound.
+    @Test("scale-ups left over from a full batch wait at most the line's bound behind it")
+    func leftOverFromFullBatch() async throws {
+        let url = try await TestDatabase.make()
+        let store = BudgetStore(
+            url: url, maximumConnections: 6, acquireTimeout: .seconds(60), scaleUpLineBound: .milliseconds(200),
+            decisionTransactionsPerTenant: 2, logger: TestDatabase.testLogger
+        )
+        try await store.whileRunning {
+            try await S.prepare(store)
+            final class Progress: Sendable {
+                let stuck = Mutex(true)
+                let finished = Mutex(0)
+            }
+            let progress = Progress()
+            let (release1, releaseSignal1) = AsyncStream<Void>.makeStream()
+            let (release2, releaseSignal2) = AsyncStream<Void>.makeStream()
+            // Both of acme's transaction slots are busy while the scale-ups arrive, so they all wait.
+            let slots = [
+                await Waiting.holdTransaction(store, until: release1),
+                await Waiting.holdTransaction(store, until: release2),
+            ]
+            let full = store.decisions.maximumBatch
+            let blocked = Task {
+                await withTaskGroup(of: Void.self) { group in
+                    for _ in 0..<full {
+                        group.addTask {
+                            // Stuck until the end of the test; then fails, writing nothing.
+                            _ = try? await store.decisions.submit(tenant: "acme", environment: "prod", service: "~", scaleUp: true, store: store) { _ in
+                                while progress.stuck.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+                                throw Waiting.Released()
+                            }
+                        }
+                    }
+                }
+            }
+            #expect(await Waiting.eventually { store.decisions.waiting(tenant: "acme") == full })
+            let leftOver = Task {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for index in 0..<2 {
+                        group.addTask {
+                            let decision = try await store.decide(tenant: "acme", request: S.request("left-\(index)", to: 3), now: S.now)
+                            #expect(decision.result.outcome == .allow)
+                            progress.finished.withLock { $0 += 1 }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+            #expect(await Waiting.eventually { store.decisions.waiting(tenant: "acme") == full + 2 })
+            // The slots free up: one transaction takes the first `full` and holds prod, stuck; the two left over
+            // go on after the line's bound.
+            releaseSignal1.finish()
+            releaseSignal2.finish()
+            for slot in slots { try await slot.value }
+            #expect(await Waiting.eventually(seconds: 20) { progress.finished.withLock { $0 } == 2 })
+            #expect(store.decisions.scaleUps(tenant: "acme", environment: "prod").held)
+            progress.stuck.withLock { $0 = false }
+            await blocked.value
+            try await leftOver.value
+            #expect(await Waiting.eventually { store.decisions.scaleUps(tenant: "acme", environment: "prod") == (false, 0) })
         }
     }
 
@@ -182,7 +235,7 @@ struct ScaleUpLineTests {
                 #expect(live.count == 9)
                 #expect(live.ratePerHour == Money(decimalString: "0.90")!)
                 #expect(live.runningTotal == live.ratePerHour)
-                #expect(store.decisions.scaleUps(tenant: "acme", environment: "prod") == (false, 0))
+                #expect(await Waiting.eventually { store.decisions.scaleUps(tenant: "acme", environment: "prod") == (false, 0) })
             }
         }
     }

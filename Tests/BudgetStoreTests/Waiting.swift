@@ -1,4 +1,4 @@
-import BudgetStore
+@testable import BudgetStore
 import BudgetTestSupport
 import Foundation
 import PostgresNIO
@@ -33,5 +33,27 @@ enum Waiting {
         }
         for await _ in held { break }
         return task
+    }
+
+    struct Released: Error {}
+
+    /// A transaction of acme's decisions (a scale-up of `environment` when `scaleUp`) that runs until `release`
+    /// ends and then fails, writing nothing: it holds one of acme's transaction slots, and with `scaleUp` the
+    /// environment's line. Returns once it runs.
+    static func holdTransaction(
+        _ store: BudgetStore, environment: String = "~", scaleUp: Bool = false, until release: AsyncStream<Void>
+    ) async -> Task<Void, any Error> {
+        let (started, startedSignal) = AsyncStream<Void>.makeStream()
+        let holder = Task {
+            do {
+                _ = try await store.decisions.submit(tenant: "acme", environment: environment, service: "~", scaleUp: scaleUp, store: store) { _ in
+                    startedSignal.yield()
+                    for await _ in release { break }
+                    throw Released()
+                }
+            } catch is Released {}
+        }
+        for await _ in started { break }
+        return holder
     }
 }
