@@ -16,13 +16,7 @@ struct DecisionBatcherTests {
 
     /// A store that runs one transaction of a tenant's decisions at a time, so that the next one is a batch.
     static func withStore(_ body: @escaping @Sendable (BudgetStore, DatabaseURL) async throws -> Void) async throws {
-        let url = try await TestDatabase.make()
-        let store = BudgetStore(
-            url: url, maximumConnections: 6, acquireTimeout: .seconds(60), scaleUpLineBound: .seconds(60),
-            decisionTransactionsPerTenant: 1, logger: TestDatabase.testLogger
-        )
-        try await store.whileRunning {
-            try await S.prepare(store)
+        try await ScaleUpLineTests.withStore(transactionsPerTenant: 1) { store, url in
             for index in 0..<6 {
                 _ = try await store.putConfig(
                     tenant: "acme",
@@ -101,7 +95,7 @@ struct DecisionBatcherTests {
             let first = try #require(decisions.first { $0.result.outcome == .allow })
             let second = try #require(decisions.first { $0.result.outcome == .clamp })
             #expect(first.snapshot.environmentFigures.reservedPerHour == .zero)
-            #expect(second.snapshot.environmentFigures.reservedPerHour == Money(decimalString: "5.00")!)  // +50 replicas at 0.10/h
+            #expect(second.snapshot.environmentFigures.reservedPerHour == Money(nanos: Int64(first.result.reservedReplicas) * 100_000_000))  // 0.10/h a replica
             let live = try await store.liveReservations(tenant: "acme", environment: "prod")
             #expect(live.ratePerHour == Money(decimalString: "10.00")!)
             #expect(live.runningTotal == live.ratePerHour)

@@ -14,11 +14,13 @@ struct ScaleUpLineTests {
 
     /// A store on a fresh database with acme's prices, policies and a 10.00/h cap on prod.
     static func withStore(
-        maximumConnections: Int = 6, lineBound: Duration = .seconds(600), _ body: @escaping @Sendable (BudgetStore, DatabaseURL) async throws -> Void
+        maximumConnections: Int = 6, lineBound: Duration = .seconds(600), transactionsPerTenant: Int = 4,
+        _ body: @escaping @Sendable (BudgetStore, DatabaseURL) async throws -> Void
     ) async throws {
         let url = try await TestDatabase.make()
         let store = BudgetStore(
-            url: url, maximumConnections: maximumConnections, acquireTimeout: .seconds(60), scaleUpLineBound: lineBound, logger: TestDatabase.testLogger
+            url: url, maximumConnections: maximumConnections, acquireTimeout: .seconds(60), scaleUpLineBound: lineBound,
+            decisionTransactionsPerTenant: transactionsPerTenant, logger: TestDatabase.testLogger
         )
         try await store.whileRunning {
             try await S.prepare(store)
@@ -126,13 +128,7 @@ struct ScaleUpLineTests {
     /// transaction that took the others, with the same bound.
     @Test("scale-ups left over from a full batch wait at most the line's bound behind it")
     func leftOverFromFullBatch() async throws {
-        let url = try await TestDatabase.make()
-        let store = BudgetStore(
-            url: url, maximumConnections: 6, acquireTimeout: .seconds(60), scaleUpLineBound: .milliseconds(200),
-            decisionTransactionsPerTenant: 2, logger: TestDatabase.testLogger
-        )
-        try await store.whileRunning {
-            try await S.prepare(store)
+        try await Self.withStore(lineBound: .milliseconds(200), transactionsPerTenant: 2) { store, _ in
             final class Progress: Sendable {
                 let stuck = Mutex(true)
                 let finished = Mutex(0)
