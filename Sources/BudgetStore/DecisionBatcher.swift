@@ -10,8 +10,8 @@ import Synchronization
 /// flush per decision. Here at most `maximumInFlight` transactions of one tenant's decisions run at once;
 /// decisions that arrive meanwhile wait, and the next transaction takes all of them (up to `maximumBatch`), each
 /// with its own two statements, in order of environment (so that every batch takes its environments' row locks
-/// in the same order) and, within one, of arrival. A lone decision runs at once in a transaction of its own, exactly as without batching. Other
-/// tenants never share a transaction or wait for one: the limit is per tenant.
+/// in the same order) and, within one, of arrival. A lone decision runs at once in a transaction of its own,
+/// exactly as without batching. Other tenants never share a transaction or wait for one: the limit is per tenant.
 ///
 /// - **Scale-ups of one environment wait in line.** A scale-up locks its environment's row in PostgreSQL (that
 ///   lock is what keeps two replicas of the service from spending the same headroom). Only one transaction at
