@@ -26,13 +26,16 @@ import Synchronization
 ///   each sees what the ones before it wrote: a scale-up sees the reservation of one just before it in the same
 ///   batch as it would see a committed one.
 /// - A batch waits at most `lockTimeout` for a row lock (another replica's scale-up of the same environment,
-///   a release), so one locked environment cannot hold up the tenant's other environments for longer.
+///   a release), so one locked environment cannot hold up the tenant's other environments for longer. Each
+///   decision's first statement sets it (no round trip of its own: `Work`'s second argument).
 /// - If a batch fails for any other reason than an unavailable database (a reused `request_id`, that lock
 ///   timeout, a deadlock), each of its decisions runs again in a transaction of its own — an environment's
 ///   scale-ups still one at a time — so every decision gets the answer or the error it would have had without
 ///   batching.
 final class DecisionBatcher: Sendable {
-    typealias Work = @Sendable (PostgresConnection) async throws -> StoredDecision
+    /// A decision's statements on the transaction's connection. The second argument is the `lock_timeout` its
+    /// first statement must set for the rest of the transaction (`100ms`), or nil in a transaction of its own.
+    typealias Work = @Sendable (PostgresConnection, _ lockTimeout: String?) async throws -> StoredDecision
 
     struct Item: Sendable {
         /// Arrival order.
@@ -211,10 +214,10 @@ final class DecisionBatcher: Sendable {
         let logger = store.logger
         do {
             let results = try await store.transaction("decide", attempts: 1) { connection in
-                try await connection.perform("SELECT set_config('lock_timeout', \(lockTimeout), true)", logger: logger)
                 var results: [StoredDecision] = []
                 results.reserveCapacity(works.count)
-                for work in works { results.append(try await work(connection)) }
+                // Every decision sets the timeout before its lock; the first one's already bounds the rest.
+                for work in works { results.append(try await work(connection, lockTimeout)) }
                 return results
             }
             tally.withLock { $0.batches += 1; $0.batchedDecisions += ordered.count }
@@ -256,7 +259,7 @@ final class DecisionBatcher: Sendable {
 
     private static func alone(_ item: Item, store: BudgetStore, after kind: DecisionTransaction = .own) async {
         do {
-            var decision = try await store.transaction("decide", item.work)
+            var decision = try await store.transaction("decide") { connection in try await item.work(connection, nil) }
             decision.transaction = kind
             item.continuation.resume(returning: decision)
         } catch {

@@ -52,10 +52,10 @@ extension BudgetStore {
             let scaleUp = request.desiredReplicas > request.currentReplicas
             return try await decisions.submit(
                 tenant: tenant, environment: request.environment, service: request.service, scaleUp: scaleUp, store: self
-            ) { connection in
+            ) { connection, lockTimeout in
                 let runRateHour = Forecast.latestCompleteHour(at: now)
                 let snapshot = try await Self.snapshot(
-                    tenant: tenant, request: request, now: now, runRateHour: runRateHour, on: connection, logger: logger
+                    tenant: tenant, request: request, now: now, runRateHour: runRateHour, lockTimeout: lockTimeout, on: connection, logger: logger
                 )
                 let result = DecisionEngine.evaluate(request, snapshot)
                 let decision = StoredDecision(
@@ -142,15 +142,17 @@ extension BudgetStore {
     /// Captures everything the decision depends on. One query locks the environment for a scale-up (with the
     /// reserved totals) and reads the configuration, the rate card, the environment's figures and the service's
     /// recent scalings; service caps, enforcing budgets and the scale-down safety window add a query each only
-    /// when they exist.
+    /// when they exist. `lockTimeout` (in a transaction shared with other decisions) bounds its locks, and those of
+    /// the rest of the transaction.
     static func snapshot(
-        tenant: String, request: DecisionRequest, now: Timestamp, runRateHour: Timestamp,
+        tenant: String, request: DecisionRequest, now: Timestamp, runRateHour: Timestamp, lockTimeout: String?,
         on connection: PostgresConnection, logger: Logger
     ) async throws -> DecisionSnapshot {
         let rows = try await connection.execute(
             DecisionSnapshotStatement(
                 tenant: tenant, environment: request.environment, service: request.service, now: now, runRateHour: runRateHour,
-                currentReplicas: request.currentReplicas, scaleUp: request.desiredReplicas > request.currentReplicas
+                currentReplicas: request.currentReplicas, scaleUp: request.desiredReplicas > request.currentReplicas,
+                lockTimeout: lockTimeout
             ),
             logger: logger
         )

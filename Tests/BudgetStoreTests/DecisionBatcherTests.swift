@@ -162,6 +162,38 @@ struct DecisionBatcherTests {
         }
     }
 
+    /// The batch's lock timeout comes with each decision's first read (migration 017), not a statement of its
+    /// own; the eight-argument call a replica of the previous version makes still works and sets none.
+    @Test("a decision's first read sets the shared transaction's lock timeout until it ends; the previous call sets none")
+    func lockTimeoutFromFirstRead() async throws {
+        try await Self.withStore { store, _ in
+            let logger = TestDatabase.testLogger
+            try await store.client.withConnection { connection in
+                func lockTimeout() async throws -> String {
+                    for try await value in try await connection.query("SELECT current_setting('lock_timeout')", logger: logger).decode(String.self) {
+                        return value
+                    }
+                    return "none"
+                }
+                let before = try await lockTimeout()
+                try await connection.perform("BEGIN", logger: logger)
+                try await connection.perform(
+                    "SELECT * FROM chartly_begin_decision('acme', 'env-1', 'api', 2, now(), date_trunc('hour', now()), true, 0)", logger: logger
+                )
+                #expect(try await lockTimeout() == before)
+                try await connection.perform(
+                    "SELECT * FROM chartly_begin_decision('acme', 'env-1', 'api', 2, now(), date_trunc('hour', now()), true, 0, '100ms')",
+                    logger: logger
+                )
+                #expect(try await lockTimeout() == "100ms")
+                try await connection.perform("SELECT count(*) FROM environment_state", logger: logger)
+                #expect(try await lockTimeout() == "100ms")
+                try await connection.perform("COMMIT", logger: logger)
+                #expect(try await lockTimeout() == before)
+            }
+        }
+    }
+
     struct Own: Error {}
 
     /// Run alone, each would most likely have met the same unavailable database: no second round of attempts
@@ -175,7 +207,7 @@ struct DecisionBatcherTests {
                 for index in 0..<3 {
                     group.addTask {
                         do {
-                            _ = try await store.decisions.submit(tenant: "acme", environment: "env-\(index)", service: "api", store: store) { _ in
+                            _ = try await store.decisions.submit(tenant: "acme", environment: "env-\(index)", service: "api", store: store) { _, _ in
                                 if index == 0 { throw StoreError.unavailable("the test's connection is gone") }
                                 throw Own()
                             }

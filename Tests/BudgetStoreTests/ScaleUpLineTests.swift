@@ -96,7 +96,7 @@ struct ScaleUpLineTests {
     func failureHandsOn() async throws {
         try await Self.withStore { store, _ in
             await #expect(throws: Failure.self) {
-                try await store.decisions.submit(tenant: "acme", environment: "prod", service: "api", scaleUp: true, store: store) { _ in
+                try await store.decisions.submit(tenant: "acme", environment: "prod", service: "api", scaleUp: true, store: store) { _, _ in
                     throw Failure()
                 }
             }
@@ -147,7 +147,7 @@ struct ScaleUpLineTests {
                     for _ in 0..<full {
                         group.addTask {
                             // Stuck until the end of the test; then fails, writing nothing.
-                            _ = try? await store.decisions.submit(tenant: "acme", environment: "prod", service: "~", scaleUp: true, store: store) { _ in
+                            _ = try? await store.decisions.submit(tenant: "acme", environment: "prod", service: "~", scaleUp: true, store: store) { _, _ in
                                 while progress.stuck.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
                                 throw Waiting.Released()
                             }

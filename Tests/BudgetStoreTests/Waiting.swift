@@ -46,7 +46,7 @@ enum Waiting {
         let (started, startedSignal) = AsyncStream<Void>.makeStream()
         let holder = Task {
             do {
-                _ = try await store.decisions.submit(tenant: "acme", environment: environment, service: "~", scaleUp: scaleUp, store: store) { _ in
+                _ = try await store.decisions.submit(tenant: "acme", environment: environment, service: "~", scaleUp: scaleUp, store: store) { _, _ in
                     startedSignal.yield()
                     for await _ in release { break }
                     throw Released()

@@ -1,8 +1,8 @@
 import BudgetCore
 import PostgresNIO
 
-/// What the decision reads in one round trip: for a scale-up the environment's lock and its reserved totals
-/// first (`chartly_begin_decision`), then policy, caps, enforcing budgets, the tenant's period, the rate card,
+/// What the decision reads in one round trip: in a shared transaction the lock timeout, for a scale-up the
+/// environment's lock and its reserved totals first (`chartly_begin_decision`), then policy, caps, enforcing budgets, the tenant's period, the rate card,
 /// the environment's figures and the service's recent scalings.
 ///
 /// A prepared statement: it is parsed once per connection and its plan is reused, which matters on the
@@ -23,6 +23,9 @@ struct DecisionSnapshotStatement: PostgresPreparedStatement {
     var currentReplicas: Int
     /// A scale-up locks the environment first (`chartly_begin_decision`); other decisions only read.
     var scaleUp: Bool
+    /// In a transaction shared with other decisions, how long its locks may wait (a `lock_timeout` value such as
+    /// `100ms`), set by `chartly_begin_decision` for the rest of the transaction; nil in a transaction of its own.
+    var lockTimeout: String?
 
     static let sql = """
         WITH settings AS (
@@ -56,13 +59,13 @@ struct DecisionSnapshotStatement: PostgresPreparedStatement {
           b.last_up, b.last_down, b.added_in_window,
           b.reserved_rate_nanos, b.reserved_cpu_cores, b.reserved_memory_gib, b.reserved_replicas
         FROM chartly_begin_decision(
-            $1, $2, $3, $6::int, $4, $5, $7::bool, coalesce((SELECT (spec->'scale_up'->>'window_seconds')::int FROM policy), 0)
+            $1, $2, $3, $6::int, $4, $5, $7::bool, coalesce((SELECT (spec->'scale_up'->>'window_seconds')::int FROM policy), 0), $8::text
         ) AS b
         LEFT JOIN cost_environment_hourly h ON h.tenant_id = $1 AND h.environment = $2 AND h.hour = $5
         """
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 7)
+        var bindings = PostgresBindings(capacity: 8)
         bindings.append(tenant)
         bindings.append(environment)
         bindings.append(service)
@@ -70,6 +73,7 @@ struct DecisionSnapshotStatement: PostgresPreparedStatement {
         bindings.append(runRateHour)
         bindings.append(currentReplicas)
         bindings.append(scaleUp)
+        bindings.append(lockTimeout)
         return bindings
     }
 
