@@ -23,6 +23,9 @@ public final class BudgetStore: Sendable, Service {
     /// A tenant's concurrent decisions share transactions, at most a few at once; concurrent scale-ups of one
     /// environment wait in line there, not on its row lock holding a connection (see `DecisionBatcher`).
     let decisions: DecisionBatcher
+    /// Each environment's and service's configuration as its decisions last read it, by generation (see
+    /// `DecisionConfigs`). Per store: generations are one database's.
+    let decisionConfigs = DecisionConfigs()
 
     /// - Parameter scaleUpLineBound: how long a scale-up waits behind others of its environment in this process
     ///   before it goes to the database anyway (see `DecisionBatcher`).

@@ -48,6 +48,7 @@ extension BudgetStore {
     public func decide(tenant: String, request: DecisionRequest, now: Timestamp, settings: DecisionSettings = .init()) async throws -> StoredDecision {
         let requestJSON = try ConfigJSON.encode(request)
         let logger = self.logger
+        let configs = decisionConfigs
         do {
             let scaleUp = request.desiredReplicas > request.currentReplicas
             return try await decisions.submit(
@@ -55,7 +56,8 @@ extension BudgetStore {
             ) { connection, lockTimeout in
                 let runRateHour = Forecast.latestCompleteHour(at: now)
                 let snapshot = try await Self.snapshot(
-                    tenant: tenant, request: request, now: now, runRateHour: runRateHour, lockTimeout: lockTimeout, on: connection, logger: logger
+                    tenant: tenant, request: request, now: now, runRateHour: runRateHour, lockTimeout: lockTimeout, configs: configs,
+                    on: connection, logger: logger
                 )
                 let result = DecisionEngine.evaluate(request, snapshot)
                 let decision = StoredDecision(
@@ -143,16 +145,19 @@ extension BudgetStore {
     /// reserved totals) and reads the configuration, the rate card, the environment's figures and the service's
     /// recent scalings; service caps, enforcing budgets and the scale-down safety window add a query each only
     /// when they exist. `lockTimeout` (in a transaction shared with other decisions) bounds its locks, and those of
-    /// the rest of the transaction.
+    /// the rest of the transaction. The configuration comes from `configs` when the tenant's configuration
+    /// generation is still the one it was read at.
     static func snapshot(
         tenant: String, request: DecisionRequest, now: Timestamp, runRateHour: Timestamp, lockTimeout: String?,
-        on connection: PostgresConnection, logger: Logger
+        configs: DecisionConfigs, on connection: PostgresConnection, logger: Logger
     ) async throws -> DecisionSnapshot {
+        let key = DecisionConfigs.Key(tenant: tenant, environment: request.environment, service: request.service)
+        let known = configs.entry(for: key)
         let rows = try await connection.execute(
             DecisionSnapshotStatement(
                 tenant: tenant, environment: request.environment, service: request.service, now: now, runRateHour: runRateHour,
                 currentReplicas: request.currentReplicas, scaleUp: request.desiredReplicas > request.currentReplicas,
-                lockTimeout: lockTimeout
+                lockTimeout: lockTimeout, knownGeneration: known?.generation ?? 0
             ),
             logger: logger
         )
@@ -166,12 +171,20 @@ extension BudgetStore {
         var environment = DecisionSnapshot.Figures()
         var scaleHistory = DecisionSnapshot.ScaleHistory()
         for try await row in rows {
-            policy = try row.policy.map { try DecisionConfigCache.policies.value(for: $0) { try ConfigJSON.decode(ScalingPolicy.self, from: $0) } }
-            caps = try row.caps.map { try DecisionConfigCache.caps.value(for: $0) { try ConfigJSON.decode([Cap].self, from: $0) } } ?? []
-            budgets = try row.budgets.map { try DecisionConfigCache.budgets.value(for: $0) { try ConfigJSON.decode([Budget].self, from: $0) } } ?? []
+            if let known, row.configGeneration != 0, row.configGeneration == known.generation {
+                // The statement sent no documents: they have not changed since `known` was read.
+                (policy, caps, budgets, history) = (known.policy, known.caps, known.budgets, known.rateCards)
+            } else {
+                policy = try row.policy.map { try DecisionConfigCache.policies.value(for: $0) { try ConfigJSON.decode(ScalingPolicy.self, from: $0) } }
+                caps = try row.caps.map { try DecisionConfigCache.caps.value(for: $0) { try ConfigJSON.decode([Cap].self, from: $0) } } ?? []
+                budgets = try row.budgets.map { try DecisionConfigCache.budgets.value(for: $0) { try ConfigJSON.decode([Budget].self, from: $0) } } ?? []
+                history = try row.rateCards.map { try DecisionConfigCache.rateCards.value(for: $0, decode: Self.rateCards) } ?? .empty
+                configs.store(
+                    .init(generation: row.configGeneration, policy: policy, caps: caps, budgets: budgets, rateCards: history), for: key
+                )
+            }
             period = BillingPeriod(kind: PeriodKind(rawValue: row.periodKind) ?? .month, startDay: row.periodStartDay)
             periodStartInDatabase = row.periodStart
-            history = try row.rateCards.map { try DecisionConfigCache.rateCards.value(for: $0, decode: Self.rateCards) } ?? .empty
             environment = .init(
                 spendSoFar: Money(nanos: row.spendDays + row.spendToday), runRatePerHour: Money(nanos: row.runRate),
                 cpuCores: row.cpu, memoryGiB: row.memory, replicas: row.replicas
