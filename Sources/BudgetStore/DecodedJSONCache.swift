@@ -41,7 +41,11 @@ enum DecisionConfigCache {
 /// most decisions read one number instead of building four JSON documents. Every write to the configuration
 /// tables gives the tenant a new generation in the same transaction, and a generation is never given twice,
 /// so an entry whose generation the database still reports is exactly what the statement would have read.
-/// A tenant without a generation (0) is never taken from here. Emptied when it reaches `capacity` entries.
+/// A tenant without a generation (0) is never taken from here. "Never given twice" holds for one server's
+/// history: a failover to a standby that missed the last commits, or a restore to an earlier point, can give
+/// a generation again, so an entry also names the server start it was read under (a promoted standby and a
+/// restored server have another), and counts only while the database reports the same. Emptied when it
+/// reaches `capacity` entries.
 final class DecisionConfigs: Sendable {
     struct Key: Hashable, Sendable {
         var tenant: String
@@ -51,6 +55,8 @@ final class DecisionConfigs: Sendable {
 
     struct Entry: Sendable {
         var generation: Int64
+        /// When the PostgreSQL server it was read from started (`pg_postmaster_start_time()`).
+        var serverStart: Timestamp
         var policy: ScalingPolicy?
         var caps: [Cap]
         var budgets: [Budget]

@@ -97,6 +97,7 @@ public struct Migrator: Sendable {
                     """,
                     logger: logger
                 )
+                try await connection.perform(Self.renewConfigGenerations, logger: logger)
                 try await connection.perform("COMMIT", logger: logger)
                 applied.append(migration.name)
             } catch {
@@ -109,6 +110,19 @@ public struct Migrator: Sendable {
         }
         return applied
     }
+
+    /// Every tenant gets a new configuration generation in each migration's transaction (once migration 018
+    /// made them): a migration may change configuration in ways the row triggers do not see (a table rewritten
+    /// or swapped, triggers disabled), and replicas must not keep deciding on what they read before it.
+    static let renewConfigGenerations: PostgresQuery = """
+        DO $$
+        BEGIN
+            IF to_regclass('config_generations') IS NOT NULL THEN
+                UPDATE config_generations SET generation = nextval('config_generation_seq');
+            END IF;
+        END
+        $$
+        """
 
     static func checksum(_ sql: String) -> String {
         SHA256.hash(data: Data(sql.utf8)).map { String(format: "%02x", $0) }.joined()

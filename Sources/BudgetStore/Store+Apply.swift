@@ -62,6 +62,7 @@ extension BudgetStore {
     public func apply(_ desired: DesiredConfiguration, actor: Principal, dryRun: Bool, prune: Bool, now: Timestamp) async throws -> [PlanEntry] {
         let logger = self.logger
         return try await transaction("apply") { connection in
+            if !dryRun { try await Self.lockConfiguration(tenants: Array(desired.tenants.keys), on: connection, logger: logger) }
             var plan: [PlanEntry] = []
             for (tenant, wanted) in desired.tenants.sorted(by: { $0.key < $1.key }) {
                 if let card = wanted.rateCard {

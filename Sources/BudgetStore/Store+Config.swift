@@ -8,7 +8,26 @@ extension BudgetStore {
     public func putConfig<Object: ConfigObject>(tenant: String, _ object: Object, actor: Principal) async throws -> ConfigWrite<Object> {
         let logger = self.logger
         return try await transaction("put-\(Object.kind.auditName)") { connection in
-            try await Self.putConfig(tenant: tenant, object, actor: actor, on: connection, logger: logger)
+            try await Self.lockConfiguration(tenants: [tenant], on: connection, logger: logger)
+            return try await Self.putConfig(tenant: tenant, object, actor: actor, on: connection, logger: logger)
+        }
+    }
+
+    /// Takes the tenants' configuration generation rows (migration 018) before any configuration row, in the
+    /// same order in every writer. The triggers that renew a tenant's generation lock its row until commit; a
+    /// writer that locked a policy first and then met that row held by an `apply` which would reach the same
+    /// policy next would deadlock with it. Taken first, the row makes a tenant's configuration writers wait
+    /// for each other instead. The generation itself is left as it is (a write that changes nothing keeps
+    /// every replica's copy valid).
+    static func lockConfiguration(tenants: [String], on connection: PostgresConnection, logger: Logger) async throws {
+        for tenant in Set(tenants).sorted() {
+            try await connection.perform(
+                """
+                INSERT INTO config_generations AS g (tenant_id, generation) VALUES (\(tenant), nextval('config_generation_seq'))
+                ON CONFLICT (tenant_id) DO UPDATE SET generation = g.generation
+                """,
+                logger: logger
+            )
         }
     }
 
@@ -76,7 +95,8 @@ extension BudgetStore {
     public func deleteConfig<Object: ConfigObject>(_ type: Object.Type, tenant: String, key: ConfigKey, actor: Principal) async throws -> Object {
         let logger = self.logger
         return try await transaction("delete-\(Object.kind.auditName)") { connection in
-            try await Self.deleteConfig(type, tenant: tenant, key: key, actor: actor, on: connection, logger: logger)
+            try await Self.lockConfiguration(tenants: [tenant], on: connection, logger: logger)
+            return try await Self.deleteConfig(type, tenant: tenant, key: key, actor: actor, on: connection, logger: logger)
         }
     }
 

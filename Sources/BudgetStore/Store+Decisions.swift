@@ -157,7 +157,7 @@ extension BudgetStore {
             DecisionSnapshotStatement(
                 tenant: tenant, environment: request.environment, service: request.service, now: now, runRateHour: runRateHour,
                 currentReplicas: request.currentReplicas, scaleUp: request.desiredReplicas > request.currentReplicas,
-                lockTimeout: lockTimeout, knownGeneration: known?.generation ?? 0
+                lockTimeout: lockTimeout, knownGeneration: known?.generation ?? 0, knownServerStart: known?.serverStart ?? .epoch
             ),
             logger: logger
         )
@@ -171,7 +171,7 @@ extension BudgetStore {
         var environment = DecisionSnapshot.Figures()
         var scaleHistory = DecisionSnapshot.ScaleHistory()
         for try await row in rows {
-            if let known, row.configGeneration != 0, row.configGeneration == known.generation {
+            if let known, row.configGeneration != 0, row.configGeneration == known.generation, row.serverStart == known.serverStart {
                 // The statement sent no documents: they have not changed since `known` was read.
                 (policy, caps, budgets, history) = (known.policy, known.caps, known.budgets, known.rateCards)
             } else {
@@ -180,7 +180,11 @@ extension BudgetStore {
                 budgets = try row.budgets.map { try DecisionConfigCache.budgets.value(for: $0) { try ConfigJSON.decode([Budget].self, from: $0) } } ?? []
                 history = try row.rateCards.map { try DecisionConfigCache.rateCards.value(for: $0, decode: Self.rateCards) } ?? .empty
                 configs.store(
-                    .init(generation: row.configGeneration, policy: policy, caps: caps, budgets: budgets, rateCards: history), for: key
+                    .init(
+                        generation: row.configGeneration, serverStart: row.serverStart, policy: policy, caps: caps, budgets: budgets,
+                        rateCards: history
+                    ),
+                    for: key
                 )
             }
             period = BillingPeriod(kind: PeriodKind(rawValue: row.periodKind) ?? .month, startDay: row.periodStartDay)

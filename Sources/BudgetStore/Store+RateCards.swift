@@ -66,7 +66,8 @@ extension BudgetStore {
     ) async throws -> RateCardWrite {
         let logger = self.logger
         return try await transaction("put-rate-card") { connection in
-            try await Self.putRateCard(
+            try await Self.lockConfiguration(tenants: [tenant], on: connection, logger: logger)
+            return try await Self.putRateCard(
                 tenant: tenant, effectiveFrom: effectiveFrom, currency: currency, prices: prices, actor: actor, on: connection, logger: logger
             )
         }

@@ -15,7 +15,7 @@ struct DecisionSnapshotStatement: PostgresPreparedStatement {
         rateCards: String?, spendDays: Int64, spendToday: Int64, runRate: Int64, cpu: Double, memory: Double, replicas: Double,
         lastUp: Timestamp?, lastDown: Timestamp?, addedInWindow: Int64,
         reservedRate: Int64, reservedCPU: Double, reservedMemory: Double, reservedReplicas: Int,
-        configGeneration: Int64
+        configGeneration: Int64, serverStart: Timestamp
     )
 
     var tenant: String
@@ -30,9 +30,11 @@ struct DecisionSnapshotStatement: PostgresPreparedStatement {
     /// `100ms`), set by `chartly_begin_decision` for the rest of the transaction; nil in a transaction of its own.
     var lockTimeout: String?
     /// The tenant's configuration generation the replica holds this environment's and service's documents for
-    /// (0: none). The policy, caps, budgets and rate cards come back only when the tenant's generation is
-    /// another, or 0 (`DecisionConfigs`).
+    /// (0: none), and the start of the PostgreSQL server they were read from. The policy, caps, budgets and rate
+    /// cards come back only when the tenant's generation is another, or 0, or the server is another (a
+    /// failover or a restore can give a generation again: `DecisionConfigs`).
     var knownGeneration: Int64
+    var knownServerStart: Timestamp
 
     static let sql = """
         WITH settings AS (
@@ -45,7 +47,7 @@ struct DecisionSnapshotStatement: PostgresPreparedStatement {
         ), generation AS (
             SELECT coalesce((SELECT generation FROM config_generations WHERE tenant_id = $1), 0) AS value
         ), documents AS (
-            SELECT value = 0 OR value <> $9 AS needed FROM generation
+            SELECT value = 0 OR value <> $9 OR pg_postmaster_start_time() <> $10 AS needed FROM generation
         ), today AS (
             SELECT greatest(date_trunc('day', $4::timestamptz AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', (SELECT start FROM period)) AS start
         )
@@ -71,7 +73,7 @@ struct DecisionSnapshotStatement: PostgresPreparedStatement {
           coalesce(h.replica_hours, 0)::float8,
           b.last_up, b.last_down, b.added_in_window,
           b.reserved_rate_nanos, b.reserved_cpu_cores, b.reserved_memory_gib, b.reserved_replicas,
-          (SELECT value FROM generation)
+          (SELECT value FROM generation), pg_postmaster_start_time()
         FROM chartly_begin_decision(
             $1, $2, $3, $6::int, $4, $5, $7::bool, coalesce((SELECT (spec->'scale_up'->>'window_seconds')::int FROM policy), 0), $8::text
         ) AS b
@@ -79,7 +81,7 @@ struct DecisionSnapshotStatement: PostgresPreparedStatement {
         """
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 9)
+        var bindings = PostgresBindings(capacity: 10)
         bindings.append(tenant)
         bindings.append(environment)
         bindings.append(service)
@@ -89,19 +91,21 @@ struct DecisionSnapshotStatement: PostgresPreparedStatement {
         bindings.append(scaleUp)
         bindings.append(lockTimeout)
         bindings.append(knownGeneration)
+        bindings.append(knownServerStart)
         return bindings
     }
 
     func decodeRow(_ row: PostgresRow) throws -> Row {
         let c = try row.decode(
             (String?, String?, String?, String, Int, Timestamp, String?, Int64, Int64, Int64, Double, Double, Double, Timestamp?, Timestamp?, Int64,
-             Int64, Double, Double, Int, Int64).self
+             Int64, Double, Double, Int, Int64, Timestamp).self
         )
         return (
             policy: c.0, caps: c.1, budgets: c.2, periodKind: c.3, periodStartDay: c.4, periodStart: c.5, rateCards: c.6,
             spendDays: c.7, spendToday: c.8, runRate: c.9, cpu: c.10, memory: c.11, replicas: c.12,
             lastUp: c.13, lastDown: c.14, addedInWindow: c.15,
-            reservedRate: c.16, reservedCPU: c.17, reservedMemory: c.18, reservedReplicas: c.19, configGeneration: c.20
+            reservedRate: c.16, reservedCPU: c.17, reservedMemory: c.18, reservedReplicas: c.19, configGeneration: c.20,
+            serverStart: c.21
         )
     }
 }
