@@ -48,6 +48,4 @@ final class DecisionConfigs: Sendable {
             entries[key] = entry
         }
     }
-
-    var count: Int { entries.withLock { $0.count } }
 }
