@@ -87,6 +87,7 @@ public struct Migrator: Sendable {
             logger.info("applying migration", metadata: ["file": "\(migration.name)"])
             do {
                 try await connection.perform("BEGIN", logger: logger)
+                try await connection.perform(Self.renewConfigGenerations, logger: logger)
                 for statement in SQLStatements.split(migration.sql) {
                     try await connection.perform(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
@@ -97,7 +98,6 @@ public struct Migrator: Sendable {
                     """,
                     logger: logger
                 )
-                try await connection.perform(Self.renewConfigGenerations, logger: logger)
                 try await connection.perform("COMMIT", logger: logger)
                 applied.append(migration.name)
             } catch {
@@ -113,7 +113,9 @@ public struct Migrator: Sendable {
 
     /// Every tenant gets a new configuration generation in each migration's transaction (once migration 018
     /// made them): a migration may change configuration in ways the row triggers do not see (a table rewritten
-    /// or swapped, triggers disabled), and replicas must not keep deciding on what they read before it.
+    /// or swapped, triggers disabled), and replicas must not keep deciding on what they read before it. First
+    /// in the transaction, as the service's configuration writers take a tenant's generation row before any
+    /// configuration row: a migration that writes configuration while replicas serve cannot deadlock with them.
     static let renewConfigGenerations: PostgresQuery = """
         DO $$
         BEGIN
