@@ -43,10 +43,20 @@ struct BenchCommandTests {
         #expect(lines.contains { $0.hasPrefix("memory: peak resident") })
     }
 
-    @Test("a CPU burst outside 0–99 ms is refused with the option's name")
+    @Test("a CPU burst outside 0–99 ms (of the default 100 ms period) is refused with the option's name")
     func badBurst() async throws {
         let run = try await ChartlyBinary.run(["bench", "--cpu-burst-ms", "100"])
         #expect(run.status == 64)
         #expect(run.stderr.contains("--cpu-burst-ms"))
+    }
+
+    @Test("a CPU burst as long as its period, or a period under 1 ms, is refused with the option's name")
+    func badBurstPeriod() async throws {
+        let tooLong = try await ChartlyBinary.run(["bench", "--cpu-burst-ms", "10", "--cpu-burst-period-ms", "10"])
+        #expect(tooLong.status == 64)
+        #expect(tooLong.stderr.contains("--cpu-burst-ms must be from 0 to 9"), "\(tooLong.stderr)")
+        let noPeriod = try await ChartlyBinary.run(["bench", "--cpu-burst-ms", "1", "--cpu-burst-period-ms", "0"])
+        #expect(noPeriod.status == 64)
+        #expect(noPeriod.stderr.contains("--cpu-burst-period-ms"), "\(noPeriod.stderr)")
     }
 }

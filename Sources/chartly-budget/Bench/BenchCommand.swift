@@ -42,13 +42,17 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Seconds per decision measurement.")
     var decisionSeconds: Double = 3
 
-    @Option(help: "Burn CPU on a thread of its own for this many ms at random gaps averaging 100 ms, during the whole run (default 0: off): a neighbour's CPU use alone, to compare with a neighbour tenant's traffic.")
+    @Option(help: "Burn CPU on a thread of its own for this many ms, one burst every --cpu-burst-period-ms on average (random gaps), during the whole run (default 0: off): a neighbour's CPU use alone, to compare with a neighbour tenant's traffic.")
     var cpuBurstMs: Int = 0
+
+    @Option(help: "The mean time from the start of one --cpu-burst-ms burst to the next, in ms (default 100). The burst's share of a core is --cpu-burst-ms / --cpu-burst-period-ms: e.g. 1 and 10 give the same share as 10 and 100 in bursts ten times shorter.")
+    var cpuBurstPeriodMs: Int = 100
 
     func validate() throws {
         guard isolationRounds >= 1 else { throw ValidationError("--isolation-rounds must be at least 1, got \(isolationRounds)") }
-        guard (0..<100).contains(cpuBurstMs) else {
-            throw ValidationError("--cpu-burst-ms must be from 0 to 99 (milliseconds of every 100 ms), got \(cpuBurstMs)")
+        guard cpuBurstPeriodMs >= 1 else { throw ValidationError("--cpu-burst-period-ms must be at least 1, got \(cpuBurstPeriodMs)") }
+        guard (0..<cpuBurstPeriodMs).contains(cpuBurstMs) else {
+            throw ValidationError("--cpu-burst-ms must be from 0 to \(cpuBurstPeriodMs - 1) (milliseconds of every --cpu-burst-period-ms), got \(cpuBurstMs)")
         }
     }
 
@@ -62,9 +66,9 @@ struct Bench: AsyncParsableCommand {
         let isolationServices = self.isolationServices, isolationDays = self.isolationDays, isolationRounds = self.isolationRounds
         let decisionSeconds = self.decisionSeconds
         print("chartly-budget bench — \(Machine.describe())")
-        let burst = cpuBurstMs > 0 ? CPUBurst(burst: .milliseconds(cpuBurstMs)) : nil
+        let burst = cpuBurstMs > 0 ? CPUBurst(burst: .milliseconds(cpuBurstMs), period: .milliseconds(cpuBurstPeriodMs)) : nil
         defer { burst?.stop() }
-        if cpuBurstMs > 0 { print("with a busy loop of \(cpuBurstMs) ms at random gaps averaging 100 ms, on a thread of its own, for the whole run") }
+        if cpuBurstMs > 0 { print("with a busy loop of \(cpuBurstMs) ms, one every \(cpuBurstPeriodMs) ms on average (random gaps), on a thread of its own, for the whole run") }
         try await InProcessService.with(databaseURL: databaseURL, name: "bench", maximumConnections: 40, logger: logger) { environment in
             let startMemory = ProcessMemory.figures()
             if parts.contains("ingest") {
