@@ -141,9 +141,7 @@ struct DecisionConfigsTests {
 
     @Test("a tenant configured before migration 018 gets a generation from it; every later migration renews it")
     func migrationGivesExistingTenantsAGeneration() async throws {
-        let url = try await TestDatabase.makeEmpty()
-        let store = BudgetStore(url: url, maximumConnections: 2, acquireTimeout: TestDatabase.acquireTimeout, logger: TestDatabase.testLogger)
-        try await store.whileRunning {
+        try await TestDatabase.withEmptyStore { store in
             let all = try BudgetSchema.migrations()
             _ = try await Migrator(store: store, migrations: all.filter { $0.version < 18 }).migrate()
             // Written as a replica of the version before 18 did: the cap's row only.

@@ -8,9 +8,7 @@ import Testing
 struct MigratorTests {
     @Test("every migration is applied once, in order, and recorded")
     func appliesOnce() async throws {
-        let url = try await TestDatabase.makeEmpty()
-        let store = BudgetStore(url: url, maximumConnections: 2, acquireTimeout: TestDatabase.acquireTimeout, logger: TestDatabase.testLogger)
-        try await store.whileRunning {
+        try await TestDatabase.withEmptyStore { store in
             let migrator = try Migrator(store: store)
             let first = try await migrator.migrate()
             #expect(first == migrator.migrations.map(\.name))
@@ -38,9 +36,7 @@ struct MigratorTests {
 
     @Test("a failing migration rolls back, names its file and the database's message")
     func failingMigration() async throws {
-        let url = try await TestDatabase.makeEmpty()
-        let store = BudgetStore(url: url, maximumConnections: 1, acquireTimeout: TestDatabase.acquireTimeout, logger: TestDatabase.testLogger)
-        try await store.whileRunning {
+        try await TestDatabase.withEmptyStore(maximumConnections: 1) { store in
             var migrations = try BudgetSchema.migrations()
             migrations.append(.init(version: 999, name: "999_broken.sql", sql: "CREATE TABLE half_done (tenant_id text); SELECT 1/0;"))
             let error = await #expect(throws: MigrationError.self) { try await Migrator(store: store, migrations: migrations).migrate() }

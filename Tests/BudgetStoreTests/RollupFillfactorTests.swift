@@ -79,9 +79,7 @@ struct RollupFillfactorTests {
 
     @Test("migration 019 gives the hourly partitions made before it room too")
     func existingPartitions() async throws {
-        let url = try await TestDatabase.makeEmpty()
-        let store = BudgetStore(url: url, maximumConnections: 2, acquireTimeout: TestDatabase.acquireTimeout, logger: TestDatabase.testLogger)
-        try await store.whileRunning {
+        try await TestDatabase.withEmptyStore { store in
             let all = try BudgetSchema.migrations()
             _ = try await Migrator(store: store, migrations: all.filter { $0.version < 19 }).migrate()
             try await RetentionTests.prepare(store, tenants: ["acme"])

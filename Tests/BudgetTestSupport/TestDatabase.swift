@@ -21,6 +21,16 @@ public enum TestDatabase {
         try await TestServer.shared.makeDatabase(template: "template0")
     }
 
+    /// Runs `body` with a running store on a fresh database with no migration applied: for tests of the
+    /// migrations themselves.
+    public static func withEmptyStore<T: Sendable>(
+        maximumConnections: Int = 2,
+        _ body: @Sendable (BudgetStore) async throws -> T
+    ) async throws -> T {
+        let store = BudgetStore(url: try await makeEmpty(), maximumConnections: maximumConnections, acquireTimeout: acquireTimeout, logger: testLogger)
+        return try await store.whileRunning { try await body(store) }
+    }
+
     /// Runs `body` with a running store on a fresh database.
     ///
     /// The whole suite runs at once on one server, so a test's pool is small and may wait longer for a
