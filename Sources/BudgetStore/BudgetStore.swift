@@ -26,6 +26,8 @@ public final class BudgetStore: Sendable, Service {
     /// Each environment's and service's configuration as its decisions last read it, by generation (see
     /// `DecisionConfigs`). Per store: generations are one database's.
     let decisionConfigs = DecisionConfigs()
+    /// Plain PostgreSQL or Citus, asked once (see `DatabaseEngine`).
+    let engineCache = EngineCache()
 
     /// - Parameter scaleUpLineBound: how long a scale-up waits behind others of its environment in this process
     ///   before it goes to the database anyway (see `DecisionBatcher`).

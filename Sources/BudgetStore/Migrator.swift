@@ -38,9 +38,19 @@ public struct Migrator: Sendable {
             try await connection.perform("SET statement_timeout = 0", logger: logger)
             try await connection.perform("SELECT pg_advisory_lock(\(Self.advisoryLockKey))", logger: logger)
             do {
+                // On Citus, migrations may create triggers on distributed tables (see CitusDistribution).
+                let citus = try await CitusDistribution.coordinator(on: connection, logger: logger)
+                if citus != nil { try await connection.perform("SET citus.enable_unsafe_triggers = on", logger: logger) }
                 let applied = try await Self.apply(migrations, on: connection, logger: logger)
+                if let citus {
+                    let distributed = try await CitusDistribution.distribute(on: connection, logger: logger)
+                    if !distributed.isEmpty {
+                        logger.info("distributed the schema on Citus", metadata: ["citus": "\(citus)", "objects": "\(distributed.count)"])
+                    }
+                }
                 try await connection.perform("SELECT pg_advisory_unlock(\(Self.advisoryLockKey))", logger: logger)
                 try await connection.perform("RESET statement_timeout", logger: logger)
+                if citus != nil { try await connection.perform("RESET citus.enable_unsafe_triggers", logger: logger) }
                 return applied
             } catch {
                 _ = try? await connection.perform("SELECT pg_advisory_unlock(\(Self.advisoryLockKey))", logger: logger)
@@ -116,11 +126,12 @@ public struct Migrator: Sendable {
     /// or swapped, triggers disabled), and replicas must not keep deciding on what they read before it. First
     /// in the transaction, as the service's configuration writers take a tenant's generation row before any
     /// configuration row: a migration that writes configuration while replicas serve cannot deadlock with them.
+    /// One more than before (no sequence, no clock: a multi-shard UPDATE on Citus allows neither), which only grows.
     static let renewConfigGenerations: PostgresQuery = """
         DO $$
         BEGIN
             IF to_regclass('config_generations') IS NOT NULL THEN
-                UPDATE config_generations SET generation = nextval('config_generation_seq');
+                UPDATE config_generations SET generation = generation + 1;
             END IF;
         END
         $$
@@ -131,11 +142,7 @@ public struct Migrator: Sendable {
     }
 
     static func describe(_ error: any Error) -> String {
-        guard let error = error as? PSQLError, let info = error.serverInfo else { return "\(error)" }
-        var text = info[.message] ?? "\(error)"
-        if let state = info[.sqlState] { text += " (SQLSTATE \(state))" }
-        if let position = info[.position] { text += " at character \(position)" }
-        return text
+        describeDatabaseError(error)
     }
 }
 

@@ -90,7 +90,7 @@ extension BudgetStore {
             INSERT INTO anomaly_series (tenant_id, environment, service, state, last_hour, updated_at)
             VALUES (\(key.tenant), \(key.environment), \(key.service), \(try ConfigJSON.encode(state))::jsonb, \(through), now())
             ON CONFLICT (tenant_id, environment, service) DO UPDATE
-            SET state = excluded.state, last_hour = excluded.last_hour, updated_at = now()
+            SET state = excluded.state, last_hour = excluded.last_hour, updated_at = excluded.updated_at
             """,
             logger: logger
         )

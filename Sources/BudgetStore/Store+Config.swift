@@ -23,7 +23,7 @@ extension BudgetStore {
         for tenant in Set(tenants).sorted() {
             try await connection.perform(
                 """
-                INSERT INTO config_generations AS g (tenant_id, generation) VALUES (\(tenant), nextval('config_generation_seq'))
+                INSERT INTO config_generations AS g (tenant_id, generation) VALUES (\(tenant), (extract(epoch FROM clock_timestamp()) * 1000000)::bigint)
                 ON CONFLICT (tenant_id) DO UPDATE SET generation = g.generation
                 """,
                 logger: logger
@@ -61,7 +61,7 @@ extension BudgetStore {
         let sql = """
             INSERT INTO \(Object.kind.table) (\(names), spec, version, updated_at)
             VALUES (\(placeholders.joined(separator: ", ")), $\(columns.count + 1)::jsonb, $\(columns.count + 2), now())
-            ON CONFLICT (\(keyNames)) DO UPDATE SET \(updates), updated_at = now()
+            ON CONFLICT (\(keyNames)) DO UPDATE SET \(updates), updated_at = excluded.updated_at
             """
         try await connection.perform(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
         try await appendAudit(

@@ -41,11 +41,41 @@ public struct DeliveryRecord: Sendable, Equatable {
 
 extension BudgetStore {
     /// Claims up to `limit` due deliveries (`FOR UPDATE SKIP LOCKED`, so replicas share the work and never send
-    /// the same one twice at once), lets `send` attempt them, and records each outcome, in one transaction.
-    /// Returns how many were attempted.
+    /// the same one twice at once), lets `send` attempt them, and records each outcome. Returns how many were
+    /// attempted.
+    ///
+    /// Deliveries are claimed a tenant at a time, each tenant's in a transaction of its own: a row lock is taken
+    /// by a statement on one tenant's rows, which on Citus is a statement on one shard (Citus refuses
+    /// `FOR UPDATE` across shards). The tenants with due work are found first, without locks, oldest first.
     @discardableResult
     public func deliverDue(
         now: Timestamp, limit: Int = 20, _ send: @escaping @Sendable ([PendingDelivery]) async -> [Int64: DeliveryOutcome]
+    ) async throws -> Int {
+        let logger = self.logger
+        let tenants: [String] = try await withConnection { connection in
+            let rows = try await connection.query(
+                """
+                SELECT tenant_id FROM alert_outbox
+                WHERE delivered_at IS NULL AND dead_at IS NULL AND next_attempt_at <= \(now)
+                GROUP BY tenant_id ORDER BY min(next_attempt_at), tenant_id
+                LIMIT \(limit)
+                """,
+                logger: logger
+            )
+            var tenants: [String] = []
+            for try await tenant in rows.decode(String.self) { tenants.append(tenant) }
+            return tenants
+        }
+        var attempted = 0
+        for tenant in tenants where attempted < limit {
+            attempted += try await deliverDue(tenant: tenant, now: now, limit: limit - attempted, send)
+        }
+        return attempted
+    }
+
+    /// One tenant's share of `deliverDue`, in one transaction.
+    private func deliverDue(
+        tenant: String, now: Timestamp, limit: Int, _ send: @escaping @Sendable ([PendingDelivery]) async -> [Int64: DeliveryOutcome]
     ) async throws -> Int {
         let logger = self.logger
         return try await transaction("deliver-alerts", attempts: 1) { connection in
@@ -56,7 +86,7 @@ extension BudgetStore {
                 FROM alert_outbox o
                 JOIN alerts a ON a.tenant_id = o.tenant_id AND a.id = o.alert_id
                 LEFT JOIN alert_routes r ON r.tenant_id = o.tenant_id AND r.name = o.route_name
-                WHERE o.delivered_at IS NULL AND o.dead_at IS NULL AND o.next_attempt_at <= \(now)
+                WHERE o.tenant_id = \(tenant) AND o.delivered_at IS NULL AND o.dead_at IS NULL AND o.next_attempt_at <= \(now)
                 ORDER BY o.next_attempt_at, o.id
                 LIMIT \(limit)
                 FOR UPDATE OF o SKIP LOCKED

@@ -113,13 +113,15 @@ extension BudgetStore {
             return candidates
         }
         var report = RetentionReport()
-        // PostgreSQL allows one pending detach per partitioned table: one dropper per (tenant, table) across
-        // replicas, and a replica that finds it taken leaves that table to the other.
-        let groups = Dictionary(grouping: candidates) { "\($0.tenant)\u{0}\($0.parent)" }
+        let citus = try await engine().isCitus
+        // PostgreSQL allows one pending detach per partitioned table (every tenant's partitions hang off the same
+        // parent since migration 020): one dropper per table across replicas, and a replica that finds it taken
+        // leaves that table to the other.
+        let groups = Dictionary(grouping: candidates) { $0.parent }
         for key in groups.keys.sorted() {
             let group = groups[key]!
             let first = group[0]
-            let lockKey = "chartly_retention:\(first.tenant):\(first.parent)"
+            let lockKey = "chartly_retention:\(first.parent)"
             let dropped: [Candidate]? = try await withConnection { connection in
                 let locked = try await connection.query("SELECT pg_try_advisory_lock(hashtext(\(lockKey)))", logger: logger)
                 var got = false
@@ -129,13 +131,15 @@ extension BudgetStore {
                 do {
                     try await connection.perform(PostgresQuery(unsafeSQL: "SET lock_timeout = \(lockTimeout.microseconds / 1000)"), logger: logger)
                     for candidate in group {
-                        if try await Self.dropPartition(candidate.tenant, candidate.parent, candidate.name, upper: candidate.upper, on: connection, logger: logger) {
+                        if try await Self.dropPartition(
+                            candidate.tenant, candidate.parent, candidate.name, upper: candidate.upper, citus: citus, on: connection, logger: logger
+                        ) {
                             dropped.append(candidate)
                         }
                     }
                 } catch let error as PSQLError where error.sqlState == "55P03" {
                     // lock_timeout: traffic held the table; the next run finishes the job.
-                    logger.notice("retention postponed: the table was busy", metadata: ["tenant": "\(first.tenant)", "table": "\(first.parent)"])
+                    logger.notice("retention postponed: the table was busy", metadata: ["table": "\(first.parent)"])
                 } catch {
                     try? await connection.perform("RESET lock_timeout", logger: logger)
                     try? await connection.perform("SELECT pg_advisory_unlock(hashtext(\(lockKey)))", logger: logger)
@@ -151,7 +155,7 @@ extension BudgetStore {
             }
             report.skipped += group.count - dropped.count
             report.dropped += dropped.map { .init(tenant: $0.tenant, parent: $0.parent, name: $0.name) }
-            if !dropped.isEmpty { partitions.forget(tenant: first.tenant) }
+            for tenant in Set(dropped.map(\.tenant)) { partitions.forget(tenant: tenant) }
         }
         let summary = "dropped \(report.dropped.count) partitions, skipped \(report.skipped)"
         try await withConnection { connection in
@@ -162,8 +166,11 @@ extension BudgetStore {
 
     /// Records the horizon, then detaches (finishing a detach a crash left pending) and drops one partition.
     /// Returns false when it was already gone.
+    ///
+    /// Citus does not detach concurrently; there the partition is dropped at once, which the coordinator
+    /// propagates to its shards (it holds the parent's lock as long as that takes, a moment on one tenant's day).
     private static func dropPartition(
-        _ tenant: String, _ parent: String, _ name: String, upper: Timestamp, on connection: PostgresConnection, logger: Logger
+        _ tenant: String, _ parent: String, _ name: String, upper: Timestamp, citus: Bool, on connection: PostgresConnection, logger: Logger
     ) async throws -> Bool {
         // The horizon first: from now on no ingest recreates the partition.
         try await connection.perform(
@@ -186,7 +193,7 @@ extension BudgetStore {
             parentTable = table
             detachPending = pending
         }
-        if let parentTable {
+        if let parentTable, !citus {
             let mode = detachPending ? "FINALIZE" : "CONCURRENTLY"
             try await connection.perform(
                 PostgresQuery(unsafeSQL: "ALTER TABLE \(quoted(parentTable)) DETACH PARTITION \(quoted(name)) \(mode)"), logger: logger

@@ -29,7 +29,7 @@ extension BudgetStore {
             try await connection.perform(
                 """
                 INSERT INTO tenant_settings (tenant_id, period_kind, period_start_day) VALUES (\(tenant), \(period.kind.rawValue), \(period.startDay))
-                ON CONFLICT (tenant_id) DO UPDATE SET period_kind = excluded.period_kind, period_start_day = excluded.period_start_day, updated_at = now()
+                ON CONFLICT (tenant_id) DO UPDATE SET period_kind = excluded.period_kind, period_start_day = excluded.period_start_day, updated_at = excluded.updated_at
                 """,
                 logger: logger
             )
@@ -77,7 +77,7 @@ extension BudgetStore {
                 """
                 INSERT INTO tenant_settings (tenant_id, raw_retention_days, hourly_retention_months) VALUES (\(tenant), \(raw), \(hourly))
                 ON CONFLICT (tenant_id) DO UPDATE SET raw_retention_days = excluded.raw_retention_days,
-                    hourly_retention_months = excluded.hourly_retention_months, updated_at = now()
+                    hourly_retention_months = excluded.hourly_retention_months, updated_at = excluded.updated_at
                 """,
                 logger: logger
             )
@@ -188,7 +188,7 @@ extension BudgetStore {
             try await connection.perform(
                 """
                 INSERT INTO tenant_settings (tenant_id, ingest_rate, ingest_burst) VALUES (\(tenant), \(limit?.rate), \(limit?.burst))
-                ON CONFLICT (tenant_id) DO UPDATE SET ingest_rate = excluded.ingest_rate, ingest_burst = excluded.ingest_burst, updated_at = now()
+                ON CONFLICT (tenant_id) DO UPDATE SET ingest_rate = excluded.ingest_rate, ingest_burst = excluded.ingest_burst, updated_at = excluded.updated_at
                 """,
                 logger: logger
             )

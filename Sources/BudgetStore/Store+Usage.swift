@@ -57,14 +57,16 @@ extension BudgetStore {
     }
 
     private func insertPriced(_ batch: UsageBatch, tenant: String, logger: Logger) async throws -> Int {
-        try await transaction("ingest") { connection in
+        let engineCache = self.engineCache
+        return try await transaction("ingest") { connection in
+            let citus = try await engineCache.engine(on: connection, logger: logger).isCitus
             // Shared with other ingests, exclusive with a new rate-card version: prices cannot change mid-batch.
             try await connection.perform(
                 "SELECT pg_advisory_xact_lock_shared(\(Self.rateCardLockClass), hashtext(\(tenant)))", logger: logger
             )
             let history = try await Self.loadRateCards(tenant: tenant, on: connection, logger: logger)
             let pieces = try batch.price(with: history)
-            let existing = try await Self.insert(batch, tenant: tenant, on: connection, logger: logger)
+            let existing = try await Self.insert(batch, tenant: tenant, citus: citus, on: connection, logger: logger)
             var rollups = CostRollups()
             for (index, sample) in batch.unique.enumerated() where !existing.contains(index) {
                 rollups.add(pieces[index], of: sample)
@@ -156,14 +158,34 @@ extension BudgetStore {
     /// and `ON CONFLICT DO NOTHING` only when a sample is already stored (`chartly_insert_usage`, migration 013).
     /// It answers only how many rows it wrote: in the common case of no duplicate that is all there is to know. Otherwise the stored rows this transaction did not write (`xmin` is not ours) are the skipped
     /// samples; they are read back and compared, so a changed value is a conflict.
-    private static func insert(_ batch: UsageBatch, tenant: String, on connection: PostgresConnection, logger: Logger) async throws -> Set<Int> {
+    ///
+    /// On Citus the batch goes to the shards through the coordinator, which neither lets the function catch a
+    /// worker's unique violation nor reports how many rows `ON CONFLICT DO NOTHING` skipped (its row count is the
+    /// batch's size): there the rows it wrote are counted as they are returned.
+    private static func insert(
+        _ batch: UsageBatch, tenant: String, citus: Bool, on connection: PostgresConnection, logger: Logger
+    ) async throws -> Set<Int> {
         let rows = try await connection.query(
-            """
-            SELECT chartly_insert_usage(
-                \(tenant), \(batch.environments)::text[], \(batch.services)::text[], \(batch.resources)::text[],
-                \(batch.starts)::timestamptz[], \(batch.ends)::timestamptz[], \(batch.quantities)::float8[]
-            )
-            """,
+            citus
+                ? """
+                WITH stored AS (
+                    INSERT INTO usage_samples (tenant_id, environment, service, resource, start_at, end_at, quantity)
+                    SELECT \(tenant), e, s, r, st, en, q
+                    FROM unnest(
+                        \(batch.environments)::text[], \(batch.services)::text[], \(batch.resources)::text[],
+                        \(batch.starts)::timestamptz[], \(batch.ends)::timestamptz[], \(batch.quantities)::float8[]
+                    ) AS t(e, s, r, st, en, q)
+                    ON CONFLICT DO NOTHING
+                    RETURNING 1
+                )
+                SELECT count(*)::int8 FROM stored
+                """
+                : """
+                SELECT chartly_insert_usage(
+                    \(tenant), \(batch.environments)::text[], \(batch.services)::text[], \(batch.resources)::text[],
+                    \(batch.starts)::timestamptz[], \(batch.ends)::timestamptz[], \(batch.quantities)::float8[]
+                )
+                """,
             logger: logger
         )
         var inserted = 0

@@ -58,3 +58,27 @@ extension PSQLError {
         sqlState == "40001" || sqlState == "40P01"
     }
 }
+
+/// What the database said, for operators: its message, SQLSTATE, detail, hint and context, and the statement
+/// that failed. PostgresNIO's own description of an error is deliberately generic ("to prevent accidental
+/// leakage"); start-up failures and server logs need the real cause. Never sent to API clients.
+public func describeDatabaseError(_ error: any Error) -> String {
+    guard let error = error as? PSQLError else {
+        if let error = error as? MigrationError { return error.description }
+        return String(describing: error)
+    }
+    guard let info = error.serverInfo else {
+        let underlying = error.underlying.map { ": \(String(describing: $0))" } ?? ""
+        return "database error \(error.code)\(underlying)"
+    }
+    var text = info[.message] ?? "database error"
+    if let state = info[.sqlState] { text += " (SQLSTATE \(state))" }
+    if let detail = info[.detail] { text += "; detail: \(detail)" }
+    if let hint = info[.hint] { text += "; hint: \(hint)" }
+    if let context = info[.locationContext] { text += "; context: \(context.replacingOccurrences(of: "\n", with: " / "))" }
+    if let query = error.query {
+        let sql = query.sql.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+        text += "; statement: \(sql.count > 600 ? String(sql.prefix(600)) + "…" : sql)"
+    }
+    return text
+}

@@ -71,6 +71,9 @@ extension ClusterLauncher {
             // A test cluster is thrown away after a crash anyway; durability only costs time there.
             options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
         }
+        for (name, value) in configuration.settings.sorted(by: { $0.key < $1.key }) {
+            options.append("-c \(name)=\(value)")
+        }
         return options.joined(separator: " ")
     }
 

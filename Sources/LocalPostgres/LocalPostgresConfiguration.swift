@@ -22,6 +22,9 @@ public struct LocalPostgresConfiguration: Sendable {
     public var startupTimeout: Duration
     /// The server's `max_connections`: every client's pool together must stay under it.
     public var maximumConnections: Int
+    /// More server settings, given on the command line (`-c name=value`): e.g. `shared_preload_libraries` for
+    /// the nodes of a Citus cluster.
+    public var settings: [String: String] = [:]
 
     /// A configuration for the cluster in `dataDirectory`.
     public init(

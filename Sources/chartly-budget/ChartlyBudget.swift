@@ -1,4 +1,6 @@
 import ArgumentParser
+import BudgetStore
+import PostgresNIO
 
 @main
 struct ChartlyBudget: AsyncParsableCommand {
@@ -10,6 +12,23 @@ struct ChartlyBudget: AsyncParsableCommand {
             """,
         subcommands: [Serve.self, Migrate.self, Apply.self, Decide.self, Replay.self, Ingest.self, Status.self, ImportFocus.self, Backtest.self, Token.self, Doctor.self, Bench.self, Simulate.self]
     )
+
+    /// As ArgumentParser's, but a database error that reaches the top says what the database said (PostgresNIO's
+    /// own text for it is deliberately generic).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as PSQLError {
+            exit(withError: ClientFailure(describeDatabaseError(error)))
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// The process exit codes, documented in the README; scripts rely on them.

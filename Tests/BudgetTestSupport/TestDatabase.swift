@@ -16,6 +16,15 @@ public enum TestDatabase {
         try await TestServer.shared.makeDatabase()
     }
 
+    /// A new database with the whole schema applied on `engine` (on Citus: distributed on a coordinator with two
+    /// workers, see `CitusTestServer`).
+    public static func make(engine: TestEngine) async throws -> DatabaseURL {
+        switch engine {
+        case .postgres: return try await TestServer.shared.makeDatabase()
+        case .citus: return try await CitusTestServer.shared.makeDatabase()
+        }
+    }
+
     /// A new database with nothing in it (for migration tests).
     public static func makeEmpty() async throws -> DatabaseURL {
         try await TestServer.shared.makeDatabase(template: "template0")
@@ -36,10 +45,11 @@ public enum TestDatabase {
     /// The whole suite runs at once on one server, so a test's pool is small and may wait longer for a
     /// connection than the service's 5 s default: a loaded CI machine is slow, not broken.
     public static func withStore<T: Sendable>(
+        engine: TestEngine = .postgres,
         maximumConnections: Int = 4,
         _ body: @Sendable (BudgetStore) async throws -> T
     ) async throws -> T {
-        let url = try await make()
+        let url = try await make(engine: engine)
         let store = BudgetStore(url: url, maximumConnections: maximumConnections, acquireTimeout: acquireTimeout, logger: testLogger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await store.run() }
