@@ -37,8 +37,8 @@ enum DecisionSetup {
 
     /// Two store instances (two replicas) on one fresh database, both running for `body`. Correctness under
     /// contention, not latency: on a loaded CI machine a connection may take a while.
-    static func withTwoStores(_ body: @escaping @Sendable (BudgetStore, BudgetStore) async throws -> Void) async throws {
-        let url = try await TestDatabase.make()
+    static func withTwoStores(engine: TestEngine = .postgres, _ body: @escaping @Sendable (BudgetStore, BudgetStore) async throws -> Void) async throws {
+        let url = try await TestDatabase.make(engine: engine)
         let first = BudgetStore(url: url, maximumConnections: 8, acquireTimeout: .seconds(60), logger: TestDatabase.testLogger)
         let second = BudgetStore(url: url, maximumConnections: 8, acquireTimeout: .seconds(60), logger: TestDatabase.testLogger)
         try await first.whileRunning {
@@ -58,9 +58,9 @@ enum DecisionSetup {
 struct DecisionStoreTests {
     typealias S = DecisionSetup
 
-    @Test("approved increments are reserved; the running total always equals the live reservations")
-    func reservations() async throws {
-        try await TestDatabase.withStore { store in
+    @Test("approved increments are reserved; the running total always equals the live reservations", arguments: TestEngine.available)
+    func reservations(engine: TestEngine) async throws {
+        try await TestDatabase.withStore(engine: engine) { store in
             try await S.prepare(store)
             // 10.00/h cap, 0.10 per replica: 100 replicas of headroom.
             let first = try await store.decide(tenant: "acme", request: S.request("a", to: 42), now: S.now)
@@ -80,9 +80,9 @@ struct DecisionStoreTests {
         }
     }
 
-    @Test("the same request_id returns the same decision and reserves nothing more; another body is a conflict")
-    func idempotency() async throws {
-        try await TestDatabase.withStore { store in
+    @Test("the same request_id returns the same decision and reserves nothing more; another body is a conflict", arguments: TestEngine.available)
+    func idempotency(engine: TestEngine) async throws {
+        try await TestDatabase.withStore(engine: engine) { store in
             try await S.prepare(store)
             let first = try await store.decide(tenant: "acme", request: S.request("same", to: 12), now: S.now)
             let again = try await store.decide(tenant: "acme", request: S.request("same", to: 12), now: S.now + .seconds(30))
@@ -97,9 +97,9 @@ struct DecisionStoreTests {
         }
     }
 
-    @Test("an unconfirmed reservation lapses after its TTL; a confirmed one is held until the run rate includes it")
-    func reservationLifetime() async throws {
-        try await TestDatabase.withStore { store in
+    @Test("an unconfirmed reservation lapses after its TTL; a confirmed one is held until the run rate includes it", arguments: TestEngine.available)
+    func reservationLifetime(engine: TestEngine) async throws {
+        try await TestDatabase.withStore(engine: engine) { store in
             try await S.prepare(store)
             let settings = DecisionSettings(reservationTTL: .minutes(15))
             _ = try await store.decide(tenant: "acme", request: S.request("up-api", to: 12), now: S.now, settings: settings)
@@ -117,9 +117,9 @@ struct DecisionStoreTests {
         }
     }
 
-    @Test("usage that shows the new replicas keeps a reservation past its TTL; usage that does not lets it lapse")
-    func reservationConfirmedByUsage() async throws {
-        try await TestDatabase.withStore { store in
+    @Test("usage that shows the new replicas keeps a reservation past its TTL; usage that does not lets it lapse", arguments: TestEngine.available)
+    func reservationConfirmedByUsage(engine: TestEngine) async throws {
+        try await TestDatabase.withStore(engine: engine) { store in
             try await S.prepare(store)
             let settings = DecisionSettings(reservationTTL: .minutes(15))
             // api 2 → 12 (+1.00/h) and web 2 → 7 (+0.50/h); neither calls again.
@@ -151,9 +151,9 @@ struct DecisionStoreTests {
         }
     }
 
-    @Test("the step window counts the replicas approved inside it, read from the stored decisions")
-    func stepWindowFromStore() async throws {
-        try await TestDatabase.withStore { store in
+    @Test("the step window counts the replicas approved inside it, read from the stored decisions", arguments: TestEngine.available)
+    func stepWindowFromStore(engine: TestEngine) async throws {
+        try await TestDatabase.withStore(engine: engine) { store in
             // At most 5 replicas added per 10 minutes.
             try await S.prepare(store, policy: ScalingPolicy(
                 environment: "prod", service: "api", minimumReplicas: 1, maximumReplicas: 1000,
@@ -180,9 +180,9 @@ struct DecisionStoreTests {
         }
     }
 
-    @Test("a released reservation frees its headroom at once; nothing is released twice")
-    func release() async throws {
-        try await TestDatabase.withStore { store in
+    @Test("a released reservation frees its headroom at once; nothing is released twice", arguments: TestEngine.available)
+    func release(engine: TestEngine) async throws {
+        try await TestDatabase.withStore(engine: engine) { store in
             try await S.prepare(store)
             let full = try await store.decide(tenant: "acme", request: S.request("all", to: 102), now: S.now)
             #expect(full.result.reservedReplicas == 100)
@@ -195,9 +195,9 @@ struct DecisionStoreTests {
         }
     }
 
-    @Test("the period-spend cap uses spend so far, the run rate, reservations and the real hours left")
-    func periodCap() async throws {
-        try await TestDatabase.withStore { store in
+    @Test("the period-spend cap uses spend so far, the run rate, reservations and the real hours left", arguments: TestEngine.available)
+    func periodCap(engine: TestEngine) async throws {
+        try await TestDatabase.withStore(engine: engine) { store in
             // 2026-11-16T00:30: 359.5 hours left. 4 cores all of the previous hour: run rate 0.20/h, spend 0.20.
             try await S.prepare(store, hourlyCap: nil, periodCap: "100.00")
             _ = try await store.ingest(tenant: "acme", samples: [
@@ -215,9 +215,9 @@ struct DecisionStoreTests {
         }
     }
 
-    @Test("every stored decision replays to the same bytes")
-    func replay() async throws {
-        try await TestDatabase.withStore { store in
+    @Test("every stored decision replays to the same bytes", arguments: TestEngine.available)
+    func replay(engine: TestEngine) async throws {
+        try await TestDatabase.withStore(engine: engine) { store in
             try await S.prepare(store, periodCap: "500.00")
             var ids: [UUID] = []
             for index in 0..<12 {
@@ -234,9 +234,9 @@ struct DecisionStoreTests {
         }
     }
 
-    @Test("concurrent scale-ups of one service from two store instances: the cooldown lets exactly one through")
-    func concurrentCooldown() async throws {
-        try await S.withTwoStores { first, second in
+    @Test("concurrent scale-ups of one service from two store instances: the cooldown lets exactly one through", arguments: TestEngine.available)
+    func concurrentCooldown(engine: TestEngine) async throws {
+        try await S.withTwoStores(engine: engine) { first, second in
             try await S.prepare(first, hourlyCap: "1000.00", policy: ScalingPolicy(
                 environment: "prod", service: "api", minimumReplicas: 1, maximumReplicas: 1000, scaleUp: .init(cooldownSeconds: 300)
             ))
@@ -255,9 +255,9 @@ struct DecisionStoreTests {
         }
     }
 
-    @Test("64 concurrent scale-ups from two store instances never spend the same headroom twice")
-    func concurrentReplicas() async throws {
-        try await S.withTwoStores { first, second in
+    @Test("64 concurrent scale-ups from two store instances never spend the same headroom twice", arguments: TestEngine.available)
+    func concurrentReplicas(engine: TestEngine) async throws {
+        try await S.withTwoStores(engine: engine) { first, second in
             try await S.prepare(first)  // 10.00/h: 100 replicas of headroom
             let increments = (0..<64).map { 1 + ($0 * 7) % 8 }  // 1…8, sum ≫ 100
             let approved = try await withThrowingTaskGroup(of: Int.self) { group in

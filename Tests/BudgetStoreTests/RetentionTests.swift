@@ -31,9 +31,9 @@ struct RetentionTests {
         try await store.count("SELECT coalesce(sum(cost_nanos), 0)::int8 FROM cost_daily WHERE tenant_id = \(tenant)")
     }
 
-    @Test("every tenant's data lives in its own partitions: a day per raw partition, a month per hourly one")
-    func partitionsPerTenant() async throws {
-        try await TestDatabase.withStore { store in
+    @Test("every tenant's data lives in its own partitions: a day per raw partition, a month per hourly one", arguments: TestEngine.available)
+    func partitionsPerTenant(engine: TestEngine) async throws {
+        try await TestDatabase.withStore(engine: engine) { store in
             try await Self.prepare(store, tenants: ["acme", "globex"])
             _ = try await store.ingest(tenant: "acme", samples: Self.dailySamples(days: 3))
             _ = try await store.ingest(tenant: "globex", samples: Self.dailySamples(days: 1))
@@ -50,9 +50,9 @@ struct RetentionTests {
         }
     }
 
-    @Test("the look-ahead job creates the next days' partitions for every tenant, once")
-    func lookAhead() async throws {
-        try await TestDatabase.withStore { store in
+    @Test("the look-ahead job creates the next days' partitions for every tenant, once", arguments: TestEngine.available)
+    func lookAhead(engine: TestEngine) async throws {
+        try await TestDatabase.withStore(engine: engine) { store in
             try await Self.prepare(store, tenants: ["acme"])
             _ = try await store.ingest(tenant: "acme", samples: Self.dailySamples(days: 1))
             let created = try await store.createPartitionsAhead(now: Self.now, days: 2)
@@ -63,9 +63,9 @@ struct RetentionTests {
         }
     }
 
-    @Test("raw retention drops whole day partitions of that tenant only; costs stay; older samples are then refused")
-    func rawRetention() async throws {
-        try await TestDatabase.withStore { store in
+    @Test("raw retention drops whole day partitions of that tenant only; costs stay; older samples are then refused", arguments: TestEngine.available)
+    func rawRetention(engine: TestEngine) async throws {
+        try await TestDatabase.withStore(engine: engine) { store in
             try await Self.prepare(store, tenants: ["acme", "globex"])
             _ = try await store.ingest(tenant: "acme", samples: Self.dailySamples(days: 20))
             _ = try await store.ingest(tenant: "globex", samples: Self.dailySamples(days: 20))
@@ -97,9 +97,9 @@ struct RetentionTests {
         }
     }
 
-    @Test("hourly rollups older than their retention are dropped by month; daily totals are untouched")
-    func hourlyRetention() async throws {
-        try await TestDatabase.withStore { store in
+    @Test("hourly rollups older than their retention are dropped by month; daily totals are untouched", arguments: TestEngine.available)
+    func hourlyRetention(engine: TestEngine) async throws {
+        try await TestDatabase.withStore(engine: engine) { store in
             try await Self.prepare(store, tenants: ["acme"])
             _ = try await store.setRetention(tenant: "acme", retention: RetentionPolicy(rawDays: 90, hourlyMonths: 1), actor: Self.admin)
             _ = try await store.ingest(tenant: "acme", samples: Self.dailySamples(days: 45))
@@ -120,9 +120,9 @@ struct RetentionTests {
         }
     }
 
-    @Test("two replicas running retention at once drop each partition once, while ingest goes on")
-    func concurrentRetention() async throws {
-        try await TestDatabase.withStore(maximumConnections: 8) { store in
+    @Test("two replicas running retention at once drop each partition once, while ingest goes on", arguments: TestEngine.available)
+    func concurrentRetention(engine: TestEngine) async throws {
+        try await TestDatabase.withStore(engine: engine, maximumConnections: 8) { store in
             try await Self.prepare(store, tenants: ["acme"])
             _ = try await store.setRetention(tenant: "acme", retention: RetentionPolicy(rawDays: 5, hourlyMonths: 3), actor: Self.admin)
             _ = try await store.ingest(tenant: "acme", samples: Self.dailySamples(days: 30))

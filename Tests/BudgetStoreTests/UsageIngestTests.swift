@@ -6,9 +6,9 @@ import Testing
 
 @Suite("Usage ingest on PostgreSQL", .timeLimit(.minutes(2)))
 struct UsageIngestTests {
-    @Test("a sample sent twice is stored once and reported as a duplicate")
-    func idempotentIngest() async throws {
-        try await TestDatabase.withStore { store in
+    @Test("a sample sent twice is stored once and reported as a duplicate", arguments: TestEngine.available)
+    func idempotentIngest(engine: TestEngine) async throws {
+        try await TestDatabase.withStore(engine: engine) { store in
             let batch = (0..<50).map { sample(minute: $0) }
             let first = try await store.ingest(tenant: "acme", samples: batch)
             #expect(first == IngestResult(accepted: 50, duplicates: 0))
@@ -18,9 +18,9 @@ struct UsageIngestTests {
         }
     }
 
-    @Test("the same identity for another tenant is another sample")
-    func tenantsAreSeparate() async throws {
-        try await TestDatabase.withStore { store in
+    @Test("the same identity for another tenant is another sample", arguments: TestEngine.available)
+    func tenantsAreSeparate(engine: TestEngine) async throws {
+        try await TestDatabase.withStore(engine: engine) { store in
             let batch = (0..<5).map { sample(minute: $0) }
             _ = try await store.ingest(tenant: "acme", samples: batch)
             let other = try await store.ingest(tenant: "globex", samples: batch)
@@ -28,18 +28,18 @@ struct UsageIngestTests {
         }
     }
 
-    @Test("a sample repeated inside one request counts once")
-    func repeatedWithinRequest() async throws {
-        try await TestDatabase.withStore { store in
+    @Test("a sample repeated inside one request counts once", arguments: TestEngine.available)
+    func repeatedWithinRequest(engine: TestEngine) async throws {
+        try await TestDatabase.withStore(engine: engine) { store in
             let one = sample(minute: 1)
             let result = try await store.ingest(tenant: "acme", samples: [one, sample(minute: 2), one])
             #expect(result == IngestResult(accepted: 2, duplicates: 1))
         }
     }
 
-    @Test("a stored sample sent with another quantity is a conflict and nothing of the request is stored")
-    func conflictWritesNothing() async throws {
-        try await TestDatabase.withStore { store in
+    @Test("a stored sample sent with another quantity is a conflict and nothing of the request is stored", arguments: TestEngine.available)
+    func conflictWritesNothing(engine: TestEngine) async throws {
+        try await TestDatabase.withStore(engine: engine) { store in
             _ = try await store.ingest(tenant: "acme", samples: [sample(minute: 1)])
             let changed = sample(minute: 1, quantity: 3)
             let error = await #expect(throws: StoreError.self) {
@@ -53,9 +53,9 @@ struct UsageIngestTests {
         }
     }
 
-    @Test("a stored sample sent with another end is a conflict")
-    func conflictOnEnd() async throws {
-        try await TestDatabase.withStore { store in
+    @Test("a stored sample sent with another end is a conflict", arguments: TestEngine.available)
+    func conflictOnEnd(engine: TestEngine) async throws {
+        try await TestDatabase.withStore(engine: engine) { store in
             let original = sample(minute: 1)
             _ = try await store.ingest(tenant: "acme", samples: [original])
             var longer = original
@@ -64,9 +64,9 @@ struct UsageIngestTests {
         }
     }
 
-    @Test("two different values for one identity in a request are refused atomically")
-    func conflictWithinRequest() async throws {
-        try await TestDatabase.withStore { store in
+    @Test("two different values for one identity in a request are refused atomically", arguments: TestEngine.available)
+    func conflictWithinRequest(engine: TestEngine) async throws {
+        try await TestDatabase.withStore(engine: engine) { store in
             let error = await #expect(throws: StoreError.self) {
                 try await store.ingest(tenant: "acme", samples: [sample(minute: 1), sample(minute: 2), sample(minute: 1, quantity: 9)])
             }
@@ -76,9 +76,9 @@ struct UsageIngestTests {
         }
     }
 
-    @Test("samples over several days land in their daily partitions")
-    func dailyPartitions() async throws {
-        try await TestDatabase.withStore { store in
+    @Test("samples over several days land in their daily partitions", arguments: TestEngine.available)
+    func dailyPartitions(engine: TestEngine) async throws {
+        try await TestDatabase.withStore(engine: engine) { store in
             let batch = (0..<4).map { day in sample(minute: Int64(day) * 1440) }
             _ = try await store.ingest(tenant: "acme", samples: batch)
             let partitions = try await store.count(
@@ -88,9 +88,9 @@ struct UsageIngestTests {
         }
     }
 
-    @Test("8 concurrent writers of overlapping batches lose nothing and count nothing twice")
-    func concurrentOverlappingBatches() async throws {
-        try await TestDatabase.withStore(maximumConnections: 8) { store in
+    @Test("8 concurrent writers of overlapping batches lose nothing and count nothing twice", arguments: TestEngine.available)
+    func concurrentOverlappingBatches(engine: TestEngine) async throws {
+        try await TestDatabase.withStore(engine: engine, maximumConnections: 8) { store in
             // Writer w sends minutes [w*50, w*50+200): each minute is sent by up to four writers.
             let results = try await withThrowingTaskGroup(of: IngestResult.self) { group in
                 for writer in 0..<8 {

@@ -71,6 +71,21 @@ public actor CitusTestServer {
         let nodes = try await started()
         counter += 1
         let name = "chartly_c_\(pid)_\(counter)"
+        // One database set up at a time: adding nodes to several new databases at once makes Citus fail some of
+        // them ("failure on connection marked as essential").
+        let previous = setupTail
+        let task = Task { [password] in
+            _ = await previous?.result
+            try await Self.setUp(name: name, nodes: nodes, password: password, migrate: migrate)
+        }
+        setupTail = task
+        try await task.value
+        return nodes[0].url.with(database: name)
+    }
+
+    private var setupTail: Task<Void, any Error>?
+
+    private static func setUp(name: String, nodes: [Node], password: String, migrate: Bool) async throws {
         let logger = TestDatabase.testLogger
         for node in nodes {
             try await Self.run(["CREATE DATABASE \"\(name)\""], on: node.url, logger: logger)
@@ -96,7 +111,6 @@ public actor CitusTestServer {
                 try await Migrator(store: store).migrate()
             }
         }
-        return coordinator
     }
 
     private func start() async throws -> [Node] {
