@@ -97,12 +97,12 @@ struct AlertTests {
         #expect(!WebhookSignature.verify(header: header.replacingOccurrences(of: "t=1790000000", with: "t=1790000001"), secret: Self.secret, body: body))
     }
 
-    @Test("an autoscaler retrying a vetoed scale-up raises one alert, counted, delivered once, signed")
-    func groupedVetoes() async throws {
+    @Test("an autoscaler retrying a vetoed scale-up raises one alert, counted, delivered once, signed", arguments: TestEngine.available)
+    func groupedVetoes(engine: TestEngine) async throws {
         let receiver = try Receiver()
         try await receiver.start()
         defer { receiver.stop() }
-        try await TestApp.fresh().test { client, store in
+        try await TestApp.fresh(engine: engine).test { client, store in
             try await Self.prepared(client, routeURL: receiver.url)
             // Fill the headroom, then retry a denied scale-up ten times.
             // (The policy allows +8 per step: two steps use all 10 replicas of headroom.)
@@ -142,9 +142,9 @@ struct AlertTests {
         }
     }
 
-    @Test("a firing alert not acknowledged is sent again after the reminder interval")
-    func reminders() async throws {
-        try await TestApp.fresh().test { client, store in
+    @Test("a firing alert not acknowledged is sent again after the reminder interval", arguments: TestEngine.available)
+    func reminders(engine: TestEngine) async throws {
+        try await TestApp.fresh(engine: engine).test { client, store in
             try await Self.prepared(client, routeURL: "http://127.0.0.1:9/hook")
             let alert = try await store.raiseAlert(
                 tenant: "acme",
@@ -158,11 +158,11 @@ struct AlertTests {
         }
     }
 
-    @Test("a receiver failing with 500s, stalls and refused connections gets every alert once it recovers; none twice across two senders")
-    func failingReceiver() async throws {
+    @Test("a receiver failing with 500s, stalls and refused connections gets every alert once it recovers; none twice across two senders", arguments: TestEngine.available)
+    func failingReceiver(engine: TestEngine) async throws {
         let port = try freeStablePort()
         let receiver = try Receiver(port: port)
-        try await TestApp.fresh().test { client, store in
+        try await TestApp.fresh(engine: engine).test { client, store in
             try await Self.prepared(client, routeURL: receiver.url)
             var now = Timestamp.now()
             for index in 0..<12 {
@@ -215,9 +215,9 @@ struct AlertTests {
         }
     }
 
-    @Test("a delivery that keeps failing past the maximum age is dead-lettered and listed")
-    func deadLetter() async throws {
-        try await TestApp.fresh().test { client, store in
+    @Test("a delivery that keeps failing past the maximum age is dead-lettered and listed", arguments: TestEngine.available)
+    func deadLetter(engine: TestEngine) async throws {
+        try await TestApp.fresh(engine: engine).test { client, store in
             try await Self.prepared(client, routeURL: "http://127.0.0.1:\(try freePort())/hook")
             let start = Timestamp.now()
             _ = try await store.raiseAlert(
@@ -236,9 +236,9 @@ struct AlertTests {
         }
     }
 
-    @Test("budget thresholds fire once per threshold per period, on actual spend and on the forecast")
-    func budgetThresholds() async throws {
-        try await TestDatabase.withStore { store in
+    @Test("budget thresholds fire once per threshold per period, on actual spend and on the forecast", arguments: TestEngine.available)
+    func budgetThresholds(engine: TestEngine) async throws {
+        try await TestDatabase.withStore(engine: engine) { store in
             let actor = Principal(id: "t", name: "t", scopes: [.admin])
             _ = try await store.putRateCard(
                 tenant: "acme", effectiveFrom: Timestamp(rfc3339: "2020-01-01T00:00:00Z")!, currency: Currency("USD")!,

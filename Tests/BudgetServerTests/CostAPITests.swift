@@ -47,9 +47,9 @@ extension TestResponse {
 struct CostAPITests {
     static let card = #"{"currency":"USD","effective_from":"2026-01-01T00:00:00Z","prices":{"cpu_cores":"0.04","memory_gib":"0.005","egress_gib":"0.09","requests":"0.0004"}}"#
 
-    @Test("a rate card version is created once; the same card again changes nothing; history is listed")
-    func rateCardVersions() async throws {
-        try await TestApp.fresh().test { client, _ in
+    @Test("a rate card version is created once; the same card again changes nothing; history is listed", arguments: TestEngine.available)
+    func rateCardVersions(engine: TestEngine) async throws {
+        try await TestApp.fresh(engine: engine).test { client, _ in
             let created = try await client.send(.put, "/v1/tenants/acme/rate-card", body: Self.card)
             #expect(created.status == .created)
             #expect(created.text.contains(#""version":1"#))
@@ -70,9 +70,9 @@ struct CostAPITests {
         }
     }
 
-    @Test("rate card input errors name the field; money as a JSON number is refused")
-    func rateCardErrors() async throws {
-        try await TestApp.fresh().test { client, _ in
+    @Test("rate card input errors name the field; money as a JSON number is refused", arguments: TestEngine.available)
+    func rateCardErrors(engine: TestEngine) async throws {
+        try await TestApp.fresh(engine: engine).test { client, _ in
             let cases: [(String, String, String)] = [
                 (#"{"currency":"USD","prices":{"cpu_cores":0.04}}"#, "prices.cpu_cores", "invalid_price"),
                 (#"{"currency":"USD","prices":{"cpu_cores":"-1"}}"#, "prices.cpu_cores", "invalid_price"),
@@ -92,9 +92,9 @@ struct CostAPITests {
         }
     }
 
-    @Test("a new version never re-prices history, and the currency stays the tenant's")
-    func neverRewritesHistory() async throws {
-        try await TestApp.fresh().test { client, _ in
+    @Test("a new version never re-prices history, and the currency stays the tenant's", arguments: TestEngine.available)
+    func neverRewritesHistory(engine: TestEngine) async throws {
+        try await TestApp.fresh(engine: engine).test { client, _ in
             _ = try await client.send(.put, "/v1/tenants/acme/rate-card", body: Self.card)
             _ = try await client.postJSON("/v1/tenants/acme/usage", #"{"samples":[\#(usage("cpu_cores", "1", "2026-11-01T10:00:00Z", "2026-11-01T11:00:00Z"))]}"#)
             let backdated = try await client.send(
@@ -119,9 +119,9 @@ struct CostAPITests {
         }
     }
 
-    @Test("3 cores for 90 minutes at 0.04 is 0.18: 0.12 then 0.06 by hour, by resource and in total")
-    func handComputed() async throws {
-        try await TestApp.fresh().test { client, _ in
+    @Test("3 cores for 90 minutes at 0.04 is 0.18: 0.12 then 0.06 by hour, by resource and in total", arguments: TestEngine.available)
+    func handComputed(engine: TestEngine) async throws {
+        try await TestApp.fresh(engine: engine).test { client, _ in
             _ = try await client.send(.put, "/v1/tenants/acme/rate-card", body: Self.card)
             let samples = [
                 usage("cpu_cores", "3", "2026-11-01T10:00:00Z", "2026-11-01T11:30:00Z"),
@@ -146,9 +146,9 @@ struct CostAPITests {
         }
     }
 
-    @Test("a price change in the middle of a sample splits it; both versions are reported")
-    func priceChange() async throws {
-        try await TestApp.fresh().test { client, _ in
+    @Test("a price change in the middle of a sample splits it; both versions are reported", arguments: TestEngine.available)
+    func priceChange(engine: TestEngine) async throws {
+        try await TestApp.fresh(engine: engine).test { client, _ in
             _ = try await client.send(.put, "/v1/tenants/acme/rate-card", body: Self.card)
             _ = try await client.send(
                 .put, "/v1/tenants/acme/rate-card",
@@ -161,9 +161,9 @@ struct CostAPITests {
         }
     }
 
-    @Test("late data changes an hour already rolled up")
-    func lateData() async throws {
-        try await TestApp.fresh().test { client, _ in
+    @Test("late data changes an hour already rolled up", arguments: TestEngine.available)
+    func lateData(engine: TestEngine) async throws {
+        try await TestApp.fresh(engine: engine).test { client, _ in
             _ = try await client.send(.put, "/v1/tenants/acme/rate-card", body: Self.card)
             let path = "/v1/tenants/acme/costs?from=2026-11-01T10:00:00Z&to=2026-11-01T11:00:00Z&step=1h&group_by=none"
             _ = try await client.postJSON("/v1/tenants/acme/usage", #"{"samples":[\#(usage("cpu_cores", "2", "2026-11-01T10:30:00Z", "2026-11-01T11:00:00Z"))]}"#)
@@ -176,9 +176,9 @@ struct CostAPITests {
         }
     }
 
-    @Test("usage without a price is counted and reported as unpriced, never as zero cost")
-    func unpriced() async throws {
-        try await TestApp.fresh().test { client, _ in
+    @Test("usage without a price is counted and reported as unpriced, never as zero cost", arguments: TestEngine.available)
+    func unpriced(engine: TestEngine) async throws {
+        try await TestApp.fresh(engine: engine).test { client, _ in
             _ = try await client.send(.put, "/v1/tenants/acme/rate-card", body: Self.card)
             _ = try await client.postJSON(
                 "/v1/tenants/acme/usage",
@@ -191,9 +191,9 @@ struct CostAPITests {
         }
     }
 
-    @Test("cost query parameters are validated by name")
-    func badQueries() async throws {
-        try await TestApp.fresh().test { client, _ in
+    @Test("cost query parameters are validated by name", arguments: TestEngine.available)
+    func badQueries(engine: TestEngine) async throws {
+        try await TestApp.fresh(engine: engine).test { client, _ in
             for (query, field) in [
                 ("step=5m", "step"), ("group_by=colour", "group_by"), ("from=yesterday", "from"),
                 ("from=2026-11-02T00:00:00Z&to=2026-11-01T00:00:00Z", "to"), ("environment=Prod", "environment"),
@@ -211,9 +211,9 @@ struct CostAPITests {
 struct EnvironmentStatusTests {
     static func at(_ text: String) -> Timestamp { Timestamp(rfc3339: text)! }
 
-    @Test("spend so far, run rate from the latest complete hour and the forecast to the end of a 28-day month")
-    func status() async throws {
-        try await TestDatabase.withStore { store in
+    @Test("spend so far, run rate from the latest complete hour and the forecast to the end of a 28-day month", arguments: TestEngine.available)
+    func status(engine: TestEngine) async throws {
+        try await TestDatabase.withStore(engine: engine) { store in
             let actor = Principal(id: "test", name: "test", scopes: [.admin])
             _ = try await store.putRateCard(
                 tenant: "acme", effectiveFrom: Self.at("2026-01-01T00:00:00Z"), currency: Currency("USD")!,
@@ -256,9 +256,9 @@ struct EnvironmentStatusTests {
         }
     }
 
-    @Test("GET …/status answers for the current period")
-    func statusRoute() async throws {
-        try await TestApp.fresh().test { client, _ in
+    @Test("GET …/status answers for the current period", arguments: TestEngine.available)
+    func statusRoute(engine: TestEngine) async throws {
+        try await TestApp.fresh(engine: engine).test { client, _ in
             let response = try await client.send(.get, "/v1/tenants/acme/environments/prod/status")
             #expect(response.status == .ok)
             #expect(response.text.contains(#""spend_so_far":"0.00""#))

@@ -47,9 +47,9 @@ struct DecisionAPITests {
         #expect(try await client.send(.put, "/v1/tenants/acme/environments/prod/cap", body: cap).status == .created)
     }
 
-    @Test("allow, then clamp at the cap, then deny — with reasons, costs and versions")
-    func outcomes() async throws {
-        try await TestApp.fresh().test { client, _ in
+    @Test("allow, then clamp at the cap, then deny — with reasons, costs and versions", arguments: TestEngine.available)
+    func outcomes(engine: TestEngine) async throws {
+        try await TestApp.fresh(engine: engine).test { client, _ in
             try await Self.prepared(client)
             // 1.00/h cap at 0.10 per replica: 10 replicas of headroom.
             let allow = try await client.send(.post, "/v1/tenants/acme/decisions", body: Self.decision("a", to: 8)).decode(DecisionBody.self)
@@ -72,9 +72,9 @@ struct DecisionAPITests {
         }
     }
 
-    @Test("a stored decision reads back, replays identically, and its reservation can be released once")
-    func readReplayRelease() async throws {
-        try await TestApp.fresh().test { client, _ in
+    @Test("a stored decision reads back, replays identically, and its reservation can be released once", arguments: TestEngine.available)
+    func readReplayRelease(engine: TestEngine) async throws {
+        try await TestApp.fresh(engine: engine).test { client, _ in
             try await Self.prepared(client)
             let decided = try await client.send(.post, "/v1/tenants/acme/decisions", body: Self.decision("r", to: 12)).decode(DecisionBody.self)
             let stored = try await client.send(.get, "/v1/tenants/acme/decisions/\(decided.decision_id)")
@@ -91,9 +91,9 @@ struct DecisionAPITests {
         }
     }
 
-    @Test("the same request_id answers the same decision; a different body with it is a 409")
-    func idempotentRequests() async throws {
-        try await TestApp.fresh().test { client, _ in
+    @Test("the same request_id answers the same decision; a different body with it is a 409", arguments: TestEngine.available)
+    func idempotentRequests(engine: TestEngine) async throws {
+        try await TestApp.fresh(engine: engine).test { client, _ in
             try await Self.prepared(client)
             let first = try await client.send(.post, "/v1/tenants/acme/decisions", body: Self.decision("same", to: 5)).decode(DecisionBody.self)
             let again = try await client.send(.post, "/v1/tenants/acme/decisions", body: Self.decision("same", to: 5)).decode(DecisionBody.self)
@@ -147,9 +147,9 @@ struct DecisionAPITests {
         }
     }
 
-    @Test("config writes report created / updated with changed fields / unchanged, and are audited")
-    func configVersions() async throws {
-        try await TestApp.fresh().test { client, _ in
+    @Test("config writes report created / updated with changed fields / unchanged, and are audited", arguments: TestEngine.available)
+    func configVersions(engine: TestEngine) async throws {
+        try await TestApp.fresh(engine: engine).test { client, _ in
             let created = try await client.send(.put, "/v1/tenants/acme/budgets/q4", body: #"{"environment":"prod","amount":"1000.00"}"#)
             #expect(created.status == .created)
             #expect(created.text.contains(#""action":"created""#))
@@ -194,9 +194,9 @@ struct DecisionAPITests {
         }
     }
 
-    @Test("POST /v1/apply: a plan with changed fields, dry run changes nothing, prune deletes what the documents dropped")
-    func applyRoute() async throws {
-        try await TestApp.fresh().test { client, store in
+    @Test("POST /v1/apply: a plan with changed fields, dry run changes nothing, prune deletes what the documents dropped", arguments: TestEngine.available)
+    func applyRoute(engine: TestEngine) async throws {
+        try await TestApp.fresh(engine: engine).test { client, store in
             func documents(_ amount: String, policy: Bool) -> String {
                 var list = [
                     #"{"source":"t.yaml:1","kind":"Budget","metadata":{"tenant":"acme","environment":"prod","name":"q4"},"spec":{"amount":"\#(amount)"}}"#,

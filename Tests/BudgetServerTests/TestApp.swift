@@ -30,8 +30,8 @@ struct TestApp {
         )
     }
 
-    static func fresh(configuration: ServerConfiguration = ServerConfiguration()) async throws -> TestApp {
-        try TestApp(url: try await TestDatabase.make(), configuration: configuration)
+    static func fresh(engine: TestEngine = .postgres, configuration: ServerConfiguration = ServerConfiguration()) async throws -> TestApp {
+        try TestApp(url: try await TestDatabase.make(engine: engine), configuration: configuration)
     }
 
     func test<T: Sendable>(_ body: @Sendable (any TestClientProtocol, BudgetStore) async throws -> T) async throws -> T {
