@@ -67,7 +67,10 @@ public actor CitusTestServer {
     }
 
     /// A new database on the cluster with the schema applied and distributed; its URL is the coordinator's.
-    public func makeDatabase(migrate: Bool = true) async throws -> DatabaseURL {
+    ///
+    /// With `workers: false` the database has the extension but no worker yet, as a single-node database that is
+    /// about to move onto Citus (`addWorkers` then adds them); it is migrated only when `migrate` is true.
+    public func makeDatabase(migrate: Bool = true, workers: Bool = true) async throws -> DatabaseURL {
         let nodes = try await started()
         counter += 1
         let name = "chartly_c_\(pid)_\(counter)"
@@ -76,7 +79,7 @@ public actor CitusTestServer {
         let previous = setupTail
         let task = Task { [password] in
             _ = await previous?.result
-            try await Self.setUp(name: name, nodes: nodes, password: password, migrate: migrate)
+            try await Self.setUp(name: name, nodes: nodes, password: password, workers: workers, migrate: migrate)
         }
         setupTail = task
         try await task.value
@@ -85,7 +88,19 @@ public actor CitusTestServer {
 
     private var setupTail: Task<Void, any Error>?
 
-    private static func setUp(name: String, nodes: [Node], password: String, migrate: Bool) async throws {
+    /// Adds the two workers to a database made with `workers: false`.
+    public func addWorkers(database name: String) async throws {
+        let nodes = try await started()
+        try await Self.addWorkers(database: name, nodes: nodes)
+    }
+
+    private static func addWorkers(database name: String, nodes: [Node]) async throws {
+        var setup = ["SELECT citus_set_coordinator_host('127.0.0.1', \(nodes[0].url.port))"]
+        for worker in nodes.dropFirst() { setup.append("SELECT citus_add_node('127.0.0.1', \(worker.url.port))") }
+        try await run(setup, on: nodes[0].url.with(database: name), logger: TestDatabase.testLogger)
+    }
+
+    private static func setUp(name: String, nodes: [Node], password: String, workers: Bool, migrate: Bool) async throws {
         let logger = TestDatabase.testLogger
         for node in nodes {
             try await Self.run(["CREATE DATABASE \"\(name)\""], on: node.url, logger: logger)
@@ -100,9 +115,7 @@ public actor CitusTestServer {
             )
         }
         let coordinator = nodes[0].url.with(database: name)
-        var setup = ["SELECT citus_set_coordinator_host('127.0.0.1', \(nodes[0].url.port))"]
-        for worker in nodes.dropFirst() { setup.append("SELECT citus_add_node('127.0.0.1', \(worker.url.port))") }
-        try await Self.run(setup, on: coordinator, logger: logger)
+        if workers { try await addWorkers(database: name, nodes: nodes) }
         if migrate {
             let store = BudgetStore(url: coordinator, maximumConnections: 1, acquireTimeout: TestDatabase.acquireTimeout, logger: logger)
             try await withThrowingTaskGroup(of: Void.self) { group in

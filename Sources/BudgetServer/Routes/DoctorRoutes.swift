@@ -15,6 +15,20 @@ struct DoctorRoutes {
         var tenant: String
         var passed: Bool
         var checks: [OperatorChecklist.Check]
+        /// Where the data lives: `{"engine": "postgres"}`, or the Citus layout and the tenant's worker.
+        var database: Database
+    }
+
+    struct Database: Encodable {
+        var engine: String
+        var citus: CitusLayout?
+        /// The worker holding the tenant's shards (`host:port`), on Citus.
+        var tenantNode: String?
+
+        enum CodingKeys: String, CodingKey {
+            case engine, citus
+            case tenantNode = "tenant_node"
+        }
     }
 
     func register(on routes: RouteRegistry) {
@@ -38,9 +52,31 @@ struct DoctorRoutes {
                 retentionLastRun: try await store.maintenanceLastRun(job: "retention"),
                 now: now
             )
-            let checks = OperatorChecklist.evaluate(inputs)
-            return try JSONResponse(Answer(tenant: tenant, passed: checks.allSatisfy(\.passed), checks: checks)).response
+            var checks = OperatorChecklist.evaluate(inputs)
+            let layout = try await store.citusLayout()
+            var database = Database(engine: "postgres")
+            if let layout {
+                database = Database(engine: "citus", citus: layout, tenantNode: try await store.citusNode(tenant: tenant))
+                checks.append(Self.distributionCheck(layout))
+            }
+            return try JSONResponse(Answer(tenant: tenant, passed: checks.allSatisfy(\.passed), checks: checks, database: database)).response
         }
+    }
+
+    /// On Citus: every tenant-keyed table is distributed by tenant, in one co-location group, over the workers.
+    static func distributionCheck(_ layout: CitusLayout) -> OperatorChecklist.Check {
+        let name = "the schema is distributed by tenant on Citus"
+        let missing = layout.undistributedTenantTables
+        if !missing.isEmpty {
+            return .init(name: name, passed: false, detail: "not distributed: \(missing.joined(separator: ", ")); run chartly-budget migrate on the coordinator")
+        }
+        guard layout.colocated else { return .init(name: name, passed: false, detail: "the distributed tables are in more than one co-location group") }
+        let distributed = layout.tables.filter { $0.kind == "distributed" }.count
+        let reference = layout.tables.filter { $0.kind == "reference" }.count
+        return .init(
+            name: name, passed: true,
+            detail: "Citus \(layout.version), \(layout.workers.count) workers; \(distributed) tables distributed by tenant_id and co-located, \(reference) reference tables"
+        )
     }
 
     /// Nil when the route answered; otherwise why not. An Alertmanager is asked `GET /-/ready`; a webhook

@@ -49,12 +49,13 @@ public enum CitusDistribution {
         try await connection.perform("SET citus.enable_unsafe_triggers = on", logger: logger)
         var done: [String] = []
         let pending = try await undistributedTables(on: connection, logger: logger)
-        // The anchor first, then tables without foreign keys, then those whose keys reference others.
-        let ordered = pending.sorted { lhs, rhs in
-            let l = (lhs.name == anchor ? 0 : lhs.hasForeignKey ? 2 : 1, lhs.name)
-            let r = (rhs.name == anchor ? 0 : rhs.hasForeignKey ? 2 : 1, rhs.name)
-            return l < r
+        // The anchor first, then plain tables, then tables with triggers (whose functions write to plain ones,
+        // e.g. `config_generations`: the rows a table holds are copied to its shards, and the shards' triggers
+        // fire), then those whose foreign keys reference others.
+        func rank(_ table: Table) -> Int {
+            table.name == anchor ? 0 : table.hasForeignKey ? 3 : table.hasTrigger ? 2 : 1
         }
+        let ordered = pending.sorted { (rank($0), $0.name) < (rank($1), $1.name) }
         for table in ordered {
             let sql: String
             if referenceTables.contains(table.name) {
@@ -73,6 +74,20 @@ public enum CitusDistribution {
                 throw MigrationError(file: "citus: \(sql)", message: Migrator.describe(error))
             }
             logger.info("citus", metadata: ["distributed": "\(done.last!)"])
+        }
+        // Distributing copies a table's rows to its shards and leaves the coordinator's own copy on disk, unseen.
+        // Removed, in reverse order (tables that reference others first), except the audit log's: it is
+        // append-only even on the coordinator (its TRUNCATE trigger refuses), so its copy stays, a few rows.
+        for table in ordered.reversed() where table.name != "audit_log" {
+            do {
+                try await connection.perform(
+                    PostgresQuery(unsafeSQL: "SELECT truncate_local_data_after_distributing_table('\(table.name)')"), logger: logger
+                )
+            } catch {
+                logger.warning("citus: the coordinator's copy of a distributed table's rows was kept", metadata: [
+                    "table": "\(table.name)", "error": "\(describeDatabaseError(error))",
+                ])
+            }
         }
         let functions = try await connection.query(
             """
@@ -99,6 +114,7 @@ public enum CitusDistribution {
     struct Table: Sendable {
         var name: String
         var hasForeignKey: Bool
+        var hasTrigger: Bool
     }
 
     /// The schema's tables Citus does not manage yet: those with a `tenant_id` and the reference tables.
@@ -106,7 +122,8 @@ public enum CitusDistribution {
         let rows = try await connection.query(
             """
             SELECT c.relname::text,
-                   EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'f')
+                   EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'f'),
+                   EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgrelid = c.oid AND NOT g.tgisinternal)
             FROM pg_class c
             WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition
               AND NOT (c.relname = ANY(\(localTables)::text[]))
@@ -118,7 +135,101 @@ public enum CitusDistribution {
             logger: logger
         )
         var tables: [Table] = []
-        for try await (name, foreign) in rows.decode((String, Bool).self) { tables.append(Table(name: name, hasForeignKey: foreign)) }
+        for try await (name, foreign, trigger) in rows.decode((String, Bool, Bool).self) {
+            tables.append(Table(name: name, hasForeignKey: foreign, hasTrigger: trigger))
+        }
         return tables
+    }
+}
+
+/// Where the schema lives on a Citus cluster, for `doctor` and operators.
+public struct CitusLayout: Sendable, Equatable, Encodable {
+    public struct Table: Sendable, Equatable, Encodable {
+        public var name: String
+        /// `distributed`, `reference`, or `local` (on the coordinator only).
+        public var kind: String
+        public var distributionColumn: String?
+        public var colocationID: Int?
+        public var shards: Int
+        /// Whether the table has a `tenant_id` (and so should be distributed by it).
+        public var tenantKeyed: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case name, kind, shards
+            case distributionColumn = "distribution_column"
+            case colocationID = "colocation_id"
+            case tenantKeyed = "tenant_keyed"
+        }
+    }
+
+    public var version: String
+    /// `host:port` of each active primary worker.
+    public var workers: [String]
+    public var tables: [Table]
+
+    /// Tables with a `tenant_id` that are not distributed by it: a schema `migrate` has not (fully) distributed.
+    public var undistributedTenantTables: [String] {
+        tables.filter { $0.tenantKeyed && $0.kind == "local" }.map(\.name)
+    }
+
+    /// Whether every distributed table shares one co-location group (a tenant's rows of all of them on one worker).
+    public var colocated: Bool {
+        Set(tables.filter { $0.kind == "distributed" }.compactMap(\.colocationID)).count <= 1
+    }
+}
+
+extension BudgetStore {
+    /// The Citus layout of the schema, or nil on plain PostgreSQL.
+    public func citusLayout() async throws -> CitusLayout? {
+        let logger = self.logger
+        return try await withConnection { connection in
+            guard let version = try await CitusDistribution.coordinator(on: connection, logger: logger) else { return nil }
+            var workers: [String] = []
+            for try await (host, port) in try await connection.query(
+                "SELECT nodename::text, nodeport FROM pg_catalog.pg_dist_node WHERE noderole = 'primary' AND groupid <> 0 AND isactive ORDER BY nodeid",
+                logger: logger
+            ).decode((String, Int).self) {
+                workers.append("\(host):\(port)")
+            }
+            var tables: [CitusLayout.Table] = []
+            let rows = try await connection.query(
+                """
+                SELECT c.relname::text,
+                       coalesce(t.citus_table_type, 'local'),
+                       nullif(t.distribution_column::text, '<none>'), t.colocation_id::int8, coalesce(t.shard_count, 0)::int8,
+                       EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)
+                FROM pg_class c
+                LEFT JOIN citus_tables t ON t.table_name = c.oid::regclass
+                WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+                ORDER BY 1
+                """,
+                logger: logger
+            )
+            for try await (name, kind, column, colocation, shards, keyed) in rows.decode((String, String, String?, Int64?, Int64, Bool).self) {
+                tables.append(
+                    .init(name: name, kind: kind, distributionColumn: column, colocationID: colocation.map(Int.init), shards: Int(shards), tenantKeyed: keyed)
+                )
+            }
+            return CitusLayout(version: version, workers: workers, tables: tables)
+        }
+    }
+
+    /// The worker (`host:port`) that holds `tenant`'s shards, on Citus.
+    public func citusNode(tenant: String) async throws -> String? {
+        let logger = self.logger
+        return try await withConnection { connection in
+            guard try await CitusDistribution.coordinator(on: connection, logger: logger) != nil else { return nil }
+            let rows = try await connection.query(
+                """
+                SELECT n.nodename::text, n.nodeport
+                FROM pg_catalog.pg_dist_placement p JOIN pg_catalog.pg_dist_node n ON n.groupid = p.groupid
+                WHERE p.shardid = get_shard_id_for_distribution_column('usage_samples', \(tenant))
+                LIMIT 1
+                """,
+                logger: logger
+            )
+            for try await (host, port) in rows.decode((String, Int).self) { return "\(host):\(port)" }
+            return nil
+        }
     }
 }

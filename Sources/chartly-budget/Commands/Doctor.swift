@@ -19,9 +19,24 @@ struct Doctor: AsyncParsableCommand {
             var passed: Bool
             var detail: String
         }
+        struct Database: Decodable {
+            struct Citus: Decodable {
+                struct Table: Decodable {
+                    var name: String
+                    var kind: String
+                }
+                var version: String
+                var workers: [String]
+                var tables: [Table]
+            }
+            var engine: String
+            var citus: Citus?
+            var tenant_node: String?
+        }
         var tenant: String
         var passed: Bool
         var checks: [Check]
+        var database: Database?
     }
 
     /// The metric names the scaling contract requires, and the one the service always keeps current.
@@ -42,6 +57,9 @@ struct Doctor: AsyncParsableCommand {
             }
             let report = try JSONDecoder().decode(Answer.self, from: answer.body)
             print("Operator checklist for tenant \(tenant) at \(client.baseURL)")
+            if let database = report.database {
+                print("  database: \(Self.describe(database))")
+            }
             for check in report.checks {
                 print(Self.line(passed: check.passed, name: check.name, detail: check.detail))
                 total += 1
@@ -59,6 +77,16 @@ struct Doctor: AsyncParsableCommand {
             throw ExitCodes.checklistFailed
         }
         print("All \(total) checks passed.")
+    }
+
+    /// One line on where the data lives.
+    static func describe(_ database: Answer.Database) -> String {
+        guard let citus = database.citus else { return "PostgreSQL (one server)" }
+        let count = { (kind: String) in citus.tables.filter { $0.kind == kind }.count }
+        let local = citus.tables.filter { $0.kind == "local" }.map(\.name)
+        return "Citus \(citus.version) on \(citus.workers.count) workers (\(citus.workers.joined(separator: ", "))); "
+            + "\(count("distributed")) distributed tables, \(count("reference")) reference, \(local.count) local (\(local.joined(separator: ", ")))"
+            + (database.tenant_node.map { "; this tenant's shards on \($0)" } ?? "")
     }
 
     static func line(passed: Bool, name: String, detail: String) -> String {
