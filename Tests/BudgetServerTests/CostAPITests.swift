@@ -43,7 +43,8 @@ extension TestResponse {
     func decode<T: Decodable>(_ type: T.Type) throws -> T { try JSONDecoder().decode(T.self, from: Data(buffer: body)) }
 }
 
-@Suite("Rate cards and the cost API", .timeLimit(.minutes(2)))
+// Ten minutes: on Citus a test first waits for its own database, set up and distributed after the others'.
+@Suite("Rate cards and the cost API", .timeLimit(.minutes(10)))
 struct CostAPITests {
     static let card = #"{"currency":"USD","effective_from":"2026-01-01T00:00:00Z","prices":{"cpu_cores":"0.04","memory_gib":"0.005","egress_gib":"0.09","requests":"0.0004"}}"#
 
@@ -70,9 +71,9 @@ struct CostAPITests {
         }
     }
 
-    @Test("rate card input errors name the field; money as a JSON number is refused", arguments: TestEngine.available)
-    func rateCardErrors(engine: TestEngine) async throws {
-        try await TestApp.fresh(engine: engine).test { client, _ in
+    @Test("rate card input errors name the field; money as a JSON number is refused")
+    func rateCardErrors() async throws {
+        try await TestApp.fresh().test { client, _ in
             let cases: [(String, String, String)] = [
                 (#"{"currency":"USD","prices":{"cpu_cores":0.04}}"#, "prices.cpu_cores", "invalid_price"),
                 (#"{"currency":"USD","prices":{"cpu_cores":"-1"}}"#, "prices.cpu_cores", "invalid_price"),
@@ -191,9 +192,9 @@ struct CostAPITests {
         }
     }
 
-    @Test("cost query parameters are validated by name", arguments: TestEngine.available)
-    func badQueries(engine: TestEngine) async throws {
-        try await TestApp.fresh(engine: engine).test { client, _ in
+    @Test("cost query parameters are validated by name")
+    func badQueries() async throws {
+        try await TestApp.fresh().test { client, _ in
             for (query, field) in [
                 ("step=5m", "step"), ("group_by=colour", "group_by"), ("from=yesterday", "from"),
                 ("from=2026-11-02T00:00:00Z&to=2026-11-01T00:00:00Z", "to"), ("environment=Prod", "environment"),
@@ -207,7 +208,8 @@ struct CostAPITests {
     }
 }
 
-@Suite("Environment status", .timeLimit(.minutes(2)))
+// Ten minutes: on Citus a test first waits for its own database, set up and distributed after the others'.
+@Suite("Environment status", .timeLimit(.minutes(10)))
 struct EnvironmentStatusTests {
     static func at(_ text: String) -> Timestamp { Timestamp(rfc3339: text)! }
 

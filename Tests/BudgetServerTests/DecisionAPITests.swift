@@ -32,7 +32,8 @@ struct DecisionBody: Decodable {
     var repeated: Bool
 }
 
-@Suite("Caps, budgets, policies and the decision API over HTTP", .timeLimit(.minutes(2)))
+// Ten minutes: on Citus a test first waits for its own database, set up and distributed after the others'.
+@Suite("Caps, budgets, policies and the decision API over HTTP", .timeLimit(.minutes(10)))
 struct DecisionAPITests {
     static let card = #"{"currency":"USD","effective_from":"2026-01-01T00:00:00Z","prices":{"cpu_cores":"0.05"}}"#
     static let policy = #"{"min_replicas":1,"max_replicas":20,"scale_up":{"max_step_replicas":8,"cooldown_seconds":0}}"#

@@ -41,7 +41,8 @@ struct HealthTests {
         let migrator = BudgetStore(url: url, maximumConnections: 1, acquireTimeout: TestDatabase.acquireTimeout, logger: TestDatabase.testLogger)
         _ = try await migrator.whileRunning { try await Migrator(store: migrator).migrate() }
 
-        let app = try TestApp(url: url, acquireTimeout: .seconds(2))
+        // Bounded, but long enough for a loaded CI machine (the whole suite, Citus nodes included, runs at once).
+        let app = try TestApp(url: url, acquireTimeout: .seconds(10))
         do {
             try await app.test { client, _ in
                 let before = try await client.postJSON("/v1/tenants/acme/usage", #"{"samples":[\#(sampleJSON(minute: 0))]}"#)

@@ -10,7 +10,7 @@ import Testing
 /// database that already holds data. (The same ingest, cost, decision, alert, retention and apply tests as on one
 /// PostgreSQL run on Citus through their `engine` argument.)
 @Suite(
-    "The schema on Citus", .timeLimit(.minutes(5)),
+    "The schema on Citus", .timeLimit(.minutes(10)),
     .enabled(if: CitusTestServer.isInstalled || CitusTestServer.isRequired, Comment(rawValue: CitusTestServer.notInstalledMessage))
 )
 struct CitusSchemaTests {
@@ -63,16 +63,16 @@ struct CitusSchemaTests {
                 workersUsed.insert(node)
                 let shard = try await store.count("SELECT get_shard_id_for_distribution_column('usage_samples', \(tenant))")
                 // Read the shard on its worker directly, not through the coordinator.
-                let worker = try #require(nodes.first { "\($0.url.host):\($0.url.port)" == node })
+                let worker = try #require(nodes.first { "\($0.host):\($0.port)" == node })
                 let onWorker = try await Self.count(
-                    "SELECT count(*)::int8 FROM usage_samples_\(shard) WHERE tenant_id = '\(tenant)'", on: worker.url.with(database: store.url.database)
+                    "SELECT count(*)::int8 FROM usage_samples_\(shard) WHERE tenant_id = '\(tenant)'", on: worker.with(database: store.url.database)
                 )
                 #expect(onWorker == index + 1, "\(tenant) on \(node)")
                 // The coordinator holds no rows of its own.
                 #expect(try await store.count("SELECT count(*)::int8 FROM ONLY usage_samples") == 0)
             }
             #expect(workersUsed.count == 2, "tenants landed on \(workersUsed.sorted())")
-            let nodeNames = Set(nodes.dropFirst().map { "\($0.url.host):\($0.url.port)" })
+            let nodeNames = Set(nodes.dropFirst().map { "\($0.host):\($0.port)" })
             #expect(workersUsed == nodeNames)
         }
     }

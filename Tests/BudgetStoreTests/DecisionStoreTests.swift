@@ -54,7 +54,8 @@ enum DecisionSetup {
     }
 }
 
-@Suite("Decisions on PostgreSQL: reservations, idempotency, replay", .timeLimit(.minutes(2)))
+// Ten minutes: on Citus a test first waits for its own database, set up and distributed after the others'.
+@Suite("Decisions: reservations, idempotency, replay", .timeLimit(.minutes(10)))
 struct DecisionStoreTests {
     typealias S = DecisionSetup
 

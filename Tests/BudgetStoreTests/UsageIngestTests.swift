@@ -4,7 +4,8 @@ import BudgetTestSupport
 import PostgresNIO
 import Testing
 
-@Suite("Usage ingest on PostgreSQL", .timeLimit(.minutes(2)))
+// Ten minutes: on Citus a test first waits for its own database, set up and distributed after the others'.
+@Suite("Usage ingest", .timeLimit(.minutes(10)))
 struct UsageIngestTests {
     @Test("a sample sent twice is stored once and reported as a duplicate", arguments: TestEngine.available)
     func idempotentIngest(engine: TestEngine) async throws {

@@ -8,7 +8,7 @@ import FoundationXML
 
 /// The short version of the load test (issue 8, item 4): the built binary simulates a small fleet of autoscalers
 /// for a day against the real service on an accelerated clock, and every bound of the scaling contract holds.
-@Suite("chartly-budget simulate: the short load test", .serialized, .timeLimit(.minutes(3)))
+@Suite("chartly-budget simulate: the short load test", .serialized, .timeLimit(.minutes(6)))
 struct SimulateCommandTests {
     static let fleet = ["simulate", "--services", "6", "--environments", "2", "--days", "1", "--step-seconds", "300", "--seed", "1"]
 

@@ -39,6 +39,9 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Which parts to run (ingest, read, decide, isolation); default all.")
     var only: [String] = []
 
+    @Flag(help: "Also run the ingest and decision parts on a local Citus cluster (a coordinator and two workers; needs ../shared/scripts/install-citus) and print both engines side by side.")
+    var citus = false
+
     @Option(help: "Seconds per decision measurement.")
     var decisionSeconds: Double = 3
 
@@ -69,36 +72,14 @@ struct Bench: AsyncParsableCommand {
         let burst = cpuBurstMs > 0 ? CPUBurst(burst: .milliseconds(cpuBurstMs), period: .milliseconds(cpuBurstPeriodMs)) : nil
         defer { burst?.stop() }
         if cpuBurstMs > 0 { print("with a busy loop of \(cpuBurstMs) ms, one every \(cpuBurstPeriodMs) ms on average (random gaps), on a thread of its own, for the whole run") }
-        try await InProcessService.with(databaseURL: databaseURL, name: "bench", maximumConnections: 40, logger: logger) { environment in
+        let single = try await InProcessService.with(databaseURL: databaseURL, name: "bench", maximumConnections: 40, logger: logger) { environment in
             let startMemory = ProcessMemory.figures()
+            var figures = EngineFigures()
             if parts.contains("ingest") {
-                let ingest = try await IngestBenchmark(samples: samples, batchSize: batchSize, clients: clients).run(in: environment, logger: logger)
-                print("")
-                print("ingest: \(samples) samples, \(batchSize) per request, \(clients) clients")
-                print("  HTTP  POST /usage   \(Format.rate(ingest.httpRate)) samples/s  (\(Format.seconds(ingest.httpSeconds)))")
-                print("  raw   COPY          \(Format.rate(ingest.copyRate)) samples/s  (\(Format.seconds(ingest.copySeconds)))")
-                print("  ratio HTTP / COPY   \(String(format: "%.2f", ingest.ratio))   goal ≥ 0.5: \(ingest.ratio >= 0.5 ? "ok" : "UNDER")")
+                figures.ingest = try await Self.ingest(samples: samples, batchSize: batchSize, clients: clients, in: environment, logger: logger)
             }
             if parts.contains("decide") {
-                print("")
-                print("decisions: POST /decisions (scale-up, allowed and reserved) vs the raw SQL of the same locking transaction")
-                let figures = try await DecisionBenchmark(clientCounts: [1, 8, 32], seconds: decisionSeconds, environments: 64).run(in: environment, logger: logger)
-                print("  layout  clients  path       decisions/s        p50        p99   ratio (service / raw)   goal: ratio ≥ 0.5, p99 < 10 ms at 8 clients")
-                for pair in stride(from: 0, to: figures.count, by: 2) {
-                    let service = figures[pair]
-                    let raw = figures[pair + 1]
-                    for figure in [service, raw] {
-                        var ratio = ""
-                        if figure.path == "service" {
-                            let value = service.rate / raw.rate
-                            ratio = String(format: "%.2f", value) + (value >= 0.5 ? "  ok" : "  UNDER")
-                            if figure.clients == 8 { ratio += service.p99 < 10 ? ", p99 ok" : ", p99 OVER" }
-                        }
-                        print("  \(figure.layout.padding(toLength: 6, withPad: " ", startingAt: 0))  \(String(format: "%7d", figure.clients))  "
-                            + "\(figure.path.padding(toLength: 9, withPad: " ", startingAt: 0))  \(String(format: "%11.0f", figure.rate))  "
-                            + "\(Format.millis(figure.p50)) \(Format.millis(figure.p99))   \(ratio)")
-                    }
-                }
+                figures.decisions = try await Self.decide(seconds: decisionSeconds, in: environment, logger: logger)
             }
             if parts.contains("read") {
                 print("")
@@ -142,7 +123,74 @@ struct Bench: AsyncParsableCommand {
                 print("")
                 print(String(format: "memory: peak resident %.0f MiB (VmHWM of this process: the service, its connection pool and the load generators); %.0f MiB resident when the service had started", end.peakMiB, start.residentMiB))
             }
+            return figures
         }
+        guard citus else { return }
+        print("")
+        print("on Citus: a coordinator and 2 workers on this machine (citus.shard_count 4, durable commits), the schema distributed by migrate")
+        let distributed = try await InProcessService.onCitus(name: "bench", maximumConnections: 40, logger: logger) { environment in
+            var figures = EngineFigures()
+            if parts.contains("ingest") {
+                figures.ingest = try await Self.ingest(samples: samples, batchSize: batchSize, clients: clients, in: environment, logger: logger)
+            }
+            if parts.contains("decide") {
+                figures.decisions = try await Self.decide(seconds: decisionSeconds, in: environment, logger: logger)
+            }
+            return figures
+        }
+        print("")
+        print("Citus beside one PostgreSQL, same run (on one machine the point is the overhead, not a speed-up: the three nodes share its 2 cores)")
+        if let one = single.ingest, let many = distributed.ingest {
+            print(String(format: "  ingest     HTTP %10.0f vs %10.0f samples/s  Citus / PostgreSQL %.2f;  COPY %10.0f vs %10.0f  %.2f",
+                         many.httpRate, one.httpRate, many.httpRate / one.httpRate, many.copyRate, one.copyRate, many.copyRate / one.copyRate))
+        }
+        if let one = single.decisions, let many = distributed.decisions {
+            for figure in many where figure.path == "service" {
+                guard let base = one.first(where: { $0.path == "service" && $0.layout == figure.layout && $0.clients == figure.clients }) else { continue }
+                print(String(format: "  decide     %@ %2d clients %8.0f vs %8.0f decisions/s  Citus / PostgreSQL %.2f;  p99 %.2f vs %.2f ms",
+                             figure.layout.padding(toLength: 6, withPad: " ", startingAt: 0), figure.clients, figure.rate, base.rate, figure.rate / base.rate,
+                             figure.p99, base.p99))
+            }
+        }
+    }
+
+    /// What `--citus` compares between the two engines.
+    struct EngineFigures: Sendable {
+        var ingest: IngestBenchmark.Result?
+        var decisions: [DecisionBenchmark.Figure]?
+    }
+
+    static func ingest(samples: Int, batchSize: Int, clients: Int, in environment: InProcessService, logger: Logger) async throws -> IngestBenchmark.Result {
+        let ingest = try await IngestBenchmark(samples: samples, batchSize: batchSize, clients: clients).run(in: environment, logger: logger)
+        print("")
+        print("ingest: \(samples) samples, \(batchSize) per request, \(clients) clients")
+        print("  HTTP  POST /usage   \(Format.rate(ingest.httpRate)) samples/s  (\(Format.seconds(ingest.httpSeconds)))")
+        print("  raw   COPY          \(Format.rate(ingest.copyRate)) samples/s  (\(Format.seconds(ingest.copySeconds)))")
+        print("  ratio HTTP / COPY   \(String(format: "%.2f", ingest.ratio))   goal ≥ 0.5: \(ingest.ratio >= 0.5 ? "ok" : "UNDER")")
+        return ingest
+    }
+
+    static func decide(seconds: Double, in environment: InProcessService, logger: Logger) async throws -> [DecisionBenchmark.Figure] {
+        print("")
+        print("decisions: POST /decisions (scale-up, allowed and reserved) vs the raw SQL of the same locking transaction")
+        let figures = try await DecisionBenchmark(clientCounts: [1, 8, 32], seconds: seconds, environments: 64).run(in: environment, logger: logger)
+        print("  layout  clients  path       decisions/s        p50        p99   ratio (service / raw)   goal: ratio ≥ 0.5, p99 < 10 ms at 8 clients")
+        for pair in stride(from: 0, to: figures.count, by: 2) {
+            let service = figures[pair]
+            let raw = figures[pair + 1]
+            for figure in [service, raw] {
+                var ratio = ""
+                if figure.path == "service" {
+                    let value = service.rate / raw.rate
+                    ratio = String(format: "%.2f", value) + (value >= 0.5 ? "  ok" : "  UNDER")
+                    if figure.clients == 8 { ratio += service.p99 < 10 ? ", p99 ok" : ", p99 OVER" }
+                }
+                print("  \(figure.layout.padding(toLength: 6, withPad: " ", startingAt: 0))  \(String(format: "%7d", figure.clients))  "
+                    + "\(figure.path.padding(toLength: 9, withPad: " ", startingAt: 0))  \(String(format: "%11.0f", figure.rate))  "
+                    + "\(Format.millis(figure.p50)) \(Format.millis(figure.p99))   \(ratio)")
+            }
+        }
+        return figures
     }
 }
 

@@ -13,7 +13,7 @@ struct DecisionBenchmark {
     let seconds: Double
     let environments: Int
 
-    struct Figure {
+    struct Figure: Sendable {
         var clients: Int
         var layout: String
         var path: String

@@ -11,7 +11,7 @@ struct IngestBenchmark {
     let batchSize: Int
     let clients: Int
 
-    struct Result {
+    struct Result: Sendable {
         var httpSeconds: Double
         var copySeconds: Double
         var samples: Int

@@ -63,6 +63,24 @@ struct InProcessService {
         }
     }
 
+    /// As `with`, on a local Citus cluster (a coordinator and two workers, durable commits, `citus.shard_count` 4)
+    /// that is thrown away afterwards; `migrate` distributes the schema on it.
+    static func onCitus<T: Sendable>(
+        name: String, maximumConnections: Int, logger: Logger, _ body: @Sendable (InProcessService) async throws -> T
+    ) async throws -> T {
+        let cluster = LocalCitusCluster(workers: 2, shardCount: 4, durable: true, logger: logger)
+        do {
+            let info = try await cluster.createDatabase("chartly_\(name)")
+            let url = DatabaseURL(host: info.host, port: info.port, username: info.username, password: info.password, database: info.database)
+            let result = try await run(url: url, maximumConnections: maximumConnections, logger: logger, configure: { _ in }, body)
+            try await cluster.stop()
+            return result
+        } catch {
+            try? await cluster.stop()
+            throw error
+        }
+    }
+
     /// Runs `work` with a client on the server's own database, through a store of its own (a store's pool runs once).
     private static func onServer(_ server: DatabaseURL, logger: Logger, _ work: (PostgresClient) async throws -> Void) async throws {
         let store = BudgetStore(url: server, maximumConnections: 1, logger: logger)
