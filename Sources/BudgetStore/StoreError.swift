@@ -77,7 +77,9 @@ public func describeDatabaseError(_ error: any Error) -> String {
     if let hint = info[.hint] { text += "; hint: \(hint)" }
     if let context = info[.locationContext] { text += "; context: \(context.replacingOccurrences(of: "\n", with: " / "))" }
     if let query = error.query {
-        let sql = query.sql.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+        // One line, without the comment lines a migration file puts before its statements.
+        let sql = query.sql.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && !$0.hasPrefix("--") }.joined(separator: " ")
         text += "; statement: \(sql.count > 600 ? String(sql.prefix(600)) + "…" : sql)"
     }
     return text

@@ -41,7 +41,8 @@ struct MigratorTests {
             migrations.append(.init(version: 999, name: "999_broken.sql", sql: "CREATE TABLE half_done (tenant_id text); SELECT 1/0;"))
             let error = await #expect(throws: MigrationError.self) { try await Migrator(store: store, migrations: migrations).migrate() }
             #expect(error?.file == "999_broken.sql")
-            #expect(error?.message.contains("division by zero") == true)
+            #expect(error?.message.contains("division by zero (SQLSTATE 22012)") == true, "\(String(describing: error))")
+            #expect(error?.message.contains("statement: SELECT 1/0") == true, "\(String(describing: error))")
             #expect(try await store.count("SELECT count(*) FROM pg_tables WHERE tablename = 'half_done'") == 0)
             #expect(try await store.appliedMigrationVersion() == migrations[migrations.count - 2].version)
         }
