@@ -31,6 +31,20 @@ public struct Migrator: Sendable {
     /// Applies what is missing; returns the names of the files applied now.
     @discardableResult
     public func migrate() async throws -> [String] {
+        try await migrateReporting().applied
+    }
+
+    /// What one `migrate` did: the files applied, and on a Citus coordinator what it distributed (one line per
+    /// table or function; empty when everything already was).
+    public struct Report: Sendable {
+        public var applied: [String]
+        /// The Citus version when the database is a coordinator with workers.
+        public var citus: String?
+        public var distributed: [String]
+    }
+
+    /// As `migrate`, saying also what was distributed on Citus.
+    public func migrateReporting() async throws -> Report {
         let migrations = self.migrations
         let logger = store.logger
         return try await store.withConnection { connection in
@@ -42,8 +56,9 @@ public struct Migrator: Sendable {
                 let citus = try await CitusDistribution.coordinator(on: connection, logger: logger)
                 if citus != nil { try await connection.perform("SET citus.enable_unsafe_triggers = on", logger: logger) }
                 let applied = try await Self.apply(migrations, on: connection, logger: logger)
+                var distributed: [String] = []
                 if let citus {
-                    let distributed = try await CitusDistribution.distribute(on: connection, logger: logger)
+                    distributed = try await CitusDistribution.distribute(on: connection, logger: logger)
                     if !distributed.isEmpty {
                         logger.info("distributed the schema on Citus", metadata: ["citus": "\(citus)", "objects": "\(distributed.count)"])
                     }
@@ -51,7 +66,7 @@ public struct Migrator: Sendable {
                 try await connection.perform("SELECT pg_advisory_unlock(\(Self.advisoryLockKey))", logger: logger)
                 try await connection.perform("RESET statement_timeout", logger: logger)
                 if citus != nil { try await connection.perform("RESET citus.enable_unsafe_triggers", logger: logger) }
-                return applied
+                return Report(applied: applied, citus: citus, distributed: distributed)
             } catch {
                 _ = try? await connection.perform("SELECT pg_advisory_unlock(\(Self.advisoryLockKey))", logger: logger)
                 throw error

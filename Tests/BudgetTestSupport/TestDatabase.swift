@@ -30,6 +30,14 @@ public enum TestDatabase {
         try await TestServer.shared.makeDatabase(template: "template0")
     }
 
+    /// A new database with no migration applied on `engine` (on Citus: the extension and the workers, nothing else).
+    public static func makeEmpty(engine: TestEngine) async throws -> DatabaseURL {
+        switch engine {
+        case .postgres: return try await makeEmpty()
+        case .citus: return try await CitusTestServer.shared.makeDatabase(migrate: false)
+        }
+    }
+
     /// Runs `body` with a running store on a fresh database with no migration applied: for tests of the
     /// migrations themselves.
     public static func withEmptyStore<T: Sendable>(

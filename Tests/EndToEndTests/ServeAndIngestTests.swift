@@ -25,9 +25,9 @@ struct ServeAndIngestTests {
         return path
     }
 
-    @Test("serve on DATABASE_URL, ingest a file twice with the CLI: stored once")
-    func ingestFileTwice() async throws {
-        let url = try await TestDatabase.make()
+    @Test("serve on DATABASE_URL, ingest a file twice with the CLI: stored once", arguments: TestEngine.available)
+    func ingestFileTwice(engine: TestEngine) async throws {
+        let url = try await TestDatabase.make(engine: engine)
         let server = try ServeProcess(environment: ["DATABASE_URL": url.urlString, "CHARTLY_ADMIN_TOKEN": Self.admin])
         defer { _ = try? server.process.terminate() }
         try await server.waitUntilReady()
@@ -81,14 +81,22 @@ struct ServeAndIngestTests {
         #expect(result.stderr.contains("cannot reach"), "\(result.stderr)")
     }
 
-    @Test("migrate applies the schema to an empty database, then has nothing to do")
-    func migrateCommand() async throws {
-        let url = try await TestDatabase.makeEmpty()
+    @Test("migrate applies the schema to an empty database (on Citus, distributes it), then has nothing to do", arguments: TestEngine.available)
+    func migrateCommand(engine: TestEngine) async throws {
+        let url = try await TestDatabase.makeEmpty(engine: engine)
         let first = try await ChartlyBinary.run(["migrate", "--database-url", url.urlString])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("applied: 001_usage.sql"), "\(first.stdout)")
         let second = try await ChartlyBinary.run(["migrate", "--database-url", url.urlString])
         #expect(second.stdout.contains("schema is up to date"))
+        switch engine {
+        case .postgres:
+            #expect(!first.stdout.contains("Citus"))
+        case .citus:
+            #expect(first.stdout.contains("distributed table usage_samples by tenant_id"), "\(first.stdout)")
+            #expect(first.stdout.contains("reference table api_tokens"), "\(first.stdout)")
+            #expect(second.stdout.contains("the schema is distributed"), "\(second.stdout)")
+        }
     }
 
     @Test("serve with no database starts the embedded cluster under .chartly, refuses a second serve, stops cleanly")
