@@ -12,18 +12,21 @@ extension BudgetStore {
     /// generation is still the one it was read at.
     static func snapshot(
         tenant: String, request: DecisionRequest, now: Timestamp, runRateHour: Timestamp, lockTimeout: String?,
-        configs: DecisionConfigs, on connection: PostgresConnection, logger: Logger
+        configs: DecisionConfigs, citus: Bool = false, on connection: PostgresConnection, logger: Logger
     ) async throws -> DecisionSnapshot {
         let key = DecisionConfigs.Key(tenant: tenant, environment: request.environment, service: request.service)
         let known = configs.entry(for: key)
-        let rows = try await connection.execute(
-            DecisionSnapshotStatement(
-                tenant: tenant, environment: request.environment, service: request.service, now: now, runRateHour: runRateHour,
-                currentReplicas: request.currentReplicas, scaleUp: request.desiredReplicas > request.currentReplicas,
-                lockTimeout: lockTimeout, knownGeneration: known?.generation ?? 0, knownServerStart: known?.serverStart ?? .epoch
-            ),
-            logger: logger
+        let statement = DecisionSnapshotStatement(
+            tenant: tenant, environment: request.environment, service: request.service, now: now, runRateHour: runRateHour,
+            currentReplicas: request.currentReplicas, scaleUp: request.desiredReplicas > request.currentReplicas,
+            lockTimeout: lockTimeout, knownGeneration: known?.generation ?? 0, knownServerStart: known?.serverStart ?? .epoch
         )
+        var rows: [DecisionSnapshotStatement.Row] = []
+        if citus {
+            for try await row in try await connection.execute(CitusDecisionSnapshotStatement(base: statement), logger: logger) { rows.append(row) }
+        } else {
+            for try await row in try await connection.execute(statement, logger: logger) { rows.append(row) }
+        }
         var reserved = DecisionSnapshot.Figures()
         var policy: ScalingPolicy?
         var caps: [Cap] = []
@@ -33,7 +36,7 @@ extension BudgetStore {
         var history = RateCardHistory.empty
         var environment = DecisionSnapshot.Figures()
         var scaleHistory = DecisionSnapshot.ScaleHistory()
-        for try await row in rows {
+        for row in rows {
             if let known, row.configGeneration != 0, row.configGeneration == known.generation, row.serverStart == known.serverStart {
                 // The statement sent no documents: they have not changed since `known` was read.
                 (policy, caps, budgets, history) = (known.policy, known.caps, known.budgets, known.rateCards)

@@ -49,15 +49,17 @@ extension BudgetStore {
         let requestJSON = try ConfigJSON.encode(request)
         let logger = self.logger
         let configs = decisionConfigs
+        let engineCache = self.engineCache
         do {
             let scaleUp = request.desiredReplicas > request.currentReplicas
             return try await decisions.submit(
                 tenant: tenant, environment: request.environment, service: request.service, scaleUp: scaleUp, store: self
             ) { connection, lockTimeout in
                 let runRateHour = Forecast.latestCompleteHour(at: now)
+                let citus = try await engineCache.engine(on: connection, logger: logger).isCitus
                 let snapshot = try await Self.snapshot(
                     tenant: tenant, request: request, now: now, runRateHour: runRateHour, lockTimeout: lockTimeout, configs: configs,
-                    on: connection, logger: logger
+                    citus: citus, on: connection, logger: logger
                 )
                 let result = DecisionEngine.evaluate(request, snapshot)
                 let decision = StoredDecision(
@@ -65,7 +67,7 @@ extension BudgetStore {
                     snapshotJSON: try ConfigJSON.encode(snapshot), resultJSON: try ConfigJSON.encode(result), repeated: false
                 )
                 do {
-                    try await Self.record(decision, settings: settings, on: connection, logger: logger)
+                    try await Self.record(decision, settings: settings, citus: citus, on: connection, logger: logger)
                 } catch let error as PSQLError where error.sqlState == "23505" {
                     throw RequestIDTaken()
                 }
@@ -142,7 +144,9 @@ extension BudgetStore {
     struct RequestIDTaken: Error {}
 
     /// Writes the decision and, for an approved increment, its reservation and the environment's new total — one statement.
-    static func record(_ decision: StoredDecision, settings: DecisionSettings, on connection: PostgresConnection, logger: Logger) async throws {
+    static func record(
+        _ decision: StoredDecision, settings: DecisionSettings, citus: Bool = false, on connection: PostgresConnection, logger: Logger
+    ) async throws {
         let request = decision.request
         let replicas = decision.result.reservedReplicas
         let resources = request.perReplicaResources
@@ -151,16 +155,17 @@ extension BudgetStore {
         let memory = Double(replicas) * (resources[.memoryGiB] ?? 0)
         let now = decision.snapshot.evaluatedAt
         let reserve = replicas > 0
-        let written = try await connection.execute(
-            RecordDecisionStatement(
-                tenant: decision.tenant, decisionID: decision.id, request: request, outcome: decision.result.outcome.rawValue,
-                allowedReplicas: decision.result.allowedReplicas, evaluatedAt: now, requestJSON: decision.requestJSON,
-                snapshotJSON: decision.snapshotJSON, resultJSON: decision.resultJSON, reserve: reserve, replicas: replicas,
-                rateNanos: rate, cpuCores: cpu, memoryGiB: memory, expiresAt: now + settings.reservationTTL
-            ),
-            logger: logger
+        let statement = RecordDecisionStatement(
+            tenant: decision.tenant, decisionID: decision.id, request: request, outcome: decision.result.outcome.rawValue,
+            allowedReplicas: decision.result.allowedReplicas, evaluatedAt: now, requestJSON: decision.requestJSON,
+            snapshotJSON: decision.snapshotJSON, resultJSON: decision.resultJSON, reserve: reserve, replicas: replicas,
+            rateNanos: rate, cpuCores: cpu, memoryGiB: memory, expiresAt: now + settings.reservationTTL
         )
-        for try await _ in written {}
+        if citus {
+            for try await _ in try await connection.execute(CitusRecordDecisionStatement(base: statement), logger: logger) {}
+        } else {
+            for try await _ in try await connection.execute(statement, logger: logger) {}
+        }
     }
 
     static func storedDecision(tenant: String, requestID: String, on connection: PostgresConnection, logger: Logger) async throws -> StoredDecision? {

@@ -89,27 +89,37 @@ public enum CitusDistribution {
                 ])
             }
         }
+        // Functions: on every node; the decision path's two also delegated to the worker of their tenant.
         let functions = try await connection.query(
             """
-            SELECT p.oid::regprocedure::text FROM pg_proc p
+            SELECT p.oid::regprocedure::text, p.proname = ANY(\(delegatedFunctions)::text[])
+            FROM pg_proc p
+            LEFT JOIN pg_catalog.pg_dist_object o ON o.classid = 'pg_proc'::regclass AND o.objid = p.oid
             WHERE p.pronamespace = current_schema()::regnamespace AND p.proname LIKE 'chartly\\_%'
-              AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_object o WHERE o.classid = 'pg_proc'::regclass AND o.objid = p.oid)
+              AND (o.objid IS NULL OR (p.proname = ANY(\(delegatedFunctions)::text[]) AND o.distribution_argument_index IS NULL))
             ORDER BY 1
             """,
             logger: logger
         )
-        var signatures: [String] = []
-        for try await signature in functions.decode(String.self) { signatures.append(signature) }
-        for signature in signatures {
+        var signatures: [(String, Bool)] = []
+        for try await (signature, delegated) in functions.decode((String, Bool).self) { signatures.append((signature, delegated)) }
+        for (signature, delegated) in signatures {
+            let sql: PostgresQuery = delegated
+                ? "SELECT create_distributed_function(\(signature)::regprocedure, 'p_tenant', colocate_with => 'usage_samples', force_delegation => true)"
+                : "SELECT create_distributed_function(\(signature))"
             do {
-                try await connection.perform("SELECT create_distributed_function(\(signature))", logger: logger)
+                try await connection.perform(sql, logger: logger)
             } catch {
                 throw MigrationError(file: "citus: create_distributed_function('\(signature)')", message: Migrator.describe(error))
             }
-            done.append("function \(signature) on every node")
+            done.append(delegated ? "function \(signature) delegated to the tenant's worker" : "function \(signature) on every node")
         }
         return done
     }
+
+    /// Called on Citus instead of the decision path's two statements (migration 022): each runs whole on the worker
+    /// holding the tenant's shards (`force_delegation`: also inside the decision's transaction).
+    static let delegatedFunctions = ["chartly_decision_snapshot", "chartly_record_decision"]
 
     struct Table: Sendable {
         var name: String

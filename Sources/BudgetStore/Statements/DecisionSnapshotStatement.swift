@@ -109,3 +109,15 @@ struct DecisionSnapshotStatement: PostgresPreparedStatement {
         )
     }
 }
+
+/// The same snapshot on Citus, through `chartly_decision_snapshot` (migration 022), which the coordinator hands whole
+/// to the tenant's worker; the statement above would be split there into sub-plans, a round trip each.
+struct CitusDecisionSnapshotStatement: PostgresPreparedStatement {
+    typealias Row = DecisionSnapshotStatement.Row
+    var base: DecisionSnapshotStatement
+
+    static let sql = "SELECT * FROM chartly_decision_snapshot($1, $2, $3, $4, $5, $6::int, $7::bool, $8::text, $9::int8, $10::timestamptz)"
+
+    func makeBindings() throws -> PostgresBindings { try base.makeBindings() }
+    func decodeRow(_ row: PostgresRow) throws -> Row { try base.decodeRow(row) }
+}

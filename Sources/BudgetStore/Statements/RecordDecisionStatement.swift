@@ -82,3 +82,17 @@ struct RecordDecisionStatement: PostgresPreparedStatement {
         try row.decode(Int64.self)
     }
 }
+
+/// The same writes on Citus, through `chartly_record_decision` (migration 022), run whole on the tenant's worker.
+struct CitusRecordDecisionStatement: PostgresPreparedStatement {
+    typealias Row = Int64
+    var base: RecordDecisionStatement
+
+    static let sql = """
+        SELECT chartly_record_decision($1, $2, $3, $4, $5, $6::int, $7::int, $8, $9::int, $10, $11, $12, $13, $14::boolean, $15::int, $16::int8,
+                                       $17::float8, $18::float8, $19)
+        """
+
+    func makeBindings() throws -> PostgresBindings { try base.makeBindings() }
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int64.self) }
+}
