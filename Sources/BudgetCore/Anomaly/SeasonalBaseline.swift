@@ -1,7 +1,9 @@
 /// What an expected value was computed from.
 public enum BaselineBasis: String, Sendable, Hashable, Codable {
-    /// No history yet: the first point of a series (expected is the actual value).
+    /// No history yet: the first points of a series (expected is the actual value).
     case none
+    /// The median of the last 30 values: what the detector uses.
+    case recentMedian = "recent_median"
     /// The median of the last day's intervals, before each hour of the day has two values.
     case recentWindow = "recent_window"
     /// The median of the same hour of the day over the last week.
