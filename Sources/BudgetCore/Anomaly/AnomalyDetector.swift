@@ -2,15 +2,16 @@ import Foundation
 
 /// The abnormal-growth detector: one point at a time, from the state of the series, never looking ahead.
 ///
-/// 1. Expected value: the median of the last 30 values (`AnomalyState.valueCapacity`).
+/// 1. Expected value: the median of the last 30 values (`AnomalyState.valueCapacity`); when the value of
+///    exactly a day earlier was seen, the midpoint of the two (a daily shape is half followed).
 /// 2. Raw score: the robust z-score of actual − expected against the last 1,000 residuals (their median and
 ///    1.4826 × MAD, the spread floored at 10 % of |expected|), on the watched side; deviations within
 ///    1.5 robust standard deviations carry no evidence; beyond that the score is log(1 + excess), so a huge
 ///    spike counts for a few ordinary outliers, not for a thousand.
 /// 3. Likelihood (`AnomalyLikelihood`): how unusual the mean of the last 10 raw scores is against its own
 ///    long-run distribution for this series. Evidence: its tail probability at most 1e-5.
-/// 4. An alert fires on that evidence once the last `sustainedIntervals` points were all beyond the
-///    thresholds (relative and absolute impact) in one watched direction, never during the first
+/// 4. An alert fires on that evidence once the last `sustainedIntervals` points were all beyond: past the
+///    thresholds (relative and absolute impact) and past the evidence floor, in one watched direction, never during the first
 ///    `minimumHistory` points and never within `quietIntervals` of the last alert; it resolves after
 ///    `sustainedIntervals` consecutive intervals not beyond in its direction.
 public enum AnomalyDetector {
@@ -27,12 +28,22 @@ public enum AnomalyDetector {
         let (timestamp, actual) = point
         let coldStart = state.history < configuration.minimumHistory
         let values = state.values.elements
-        let baseline: Double? = values.count >= 3 ? RobustStatistics.median(values) : nil
+        var baseline: Double? = values.count >= 3 ? RobustStatistics.median(values) : nil
+        var basis: BaselineBasis = baseline == nil ? .none : .recentMedian
+        // Seasonal vote: the value a day earlier, when seen, pulls the expected value half way towards it.
+        if let recent = baseline, let dayAgo = state.valueADayBefore(timestamp) {
+            baseline = RobustStatistics.median([dayAgo, recent])
+            basis = .recentAndDayBefore
+        }
         let expected = baseline ?? (actual.isFinite ? actual : 0)
         let deviation = AnomalyDeviation(actual: actual, expected: expected, configuration: configuration)
-        let watchedSign = configuration.direction.watches(deviation.sign) ? deviation.sign : 0
+        // The residual's robust z-score against the noise of the series (0 before there is a baseline).
+        let z = baseline == nil || !actual.isFinite ? 0 : robustZ(deviation.delta, residuals: state.residuals, expected: expected)
+        // Beyond: past the impact thresholds and carrying evidence (|z| above the evidence floor), in a watched direction.
+        let evident = deviation.sign > 0 ? z > evidenceFloor : z < -evidenceFloor
+        let watchedSign = evident && configuration.direction.watches(deviation.sign) ? deviation.sign : 0
         var assessment = AnomalyAssessment(
-            timestamp: timestamp, actual: actual, expected: expected, basis: baseline == nil ? .none : .recentMedian,
+            timestamp: timestamp, actual: actual, expected: expected, basis: basis,
             score: 0, isBeyond: actual.isFinite && watchedSign != 0, transition: nil, isOpen: state.isOpen,
             openDirection: state.openDirection, coldStart: coldStart,
             intervalsUntilReady: max(0, configuration.minimumHistory - state.history),
@@ -42,11 +53,7 @@ public enum AnomalyDetector {
         if !actual.isFinite { assessment.ignored = true }
         if assessment.ignored { return assessment }
 
-        var z = 0.0
-        if baseline != nil {
-            z = robustZ(deviation.delta, residuals: state.residuals, expected: expected)
-            state.residuals.append(deviation.delta)
-        }
+        if baseline != nil { state.residuals.append(deviation.delta) }
         let watchedZ: Double = switch configuration.direction {
         case .up: z
         case .down: -z
@@ -81,6 +88,7 @@ public enum AnomalyDetector {
         }
 
         state.values.append(actual)
+        state.learnDay(timestamp, actual)
         state.history += 1
         state.lastTimestamp = timestamp
         assessment.isOpen = state.isOpen

@@ -9,8 +9,15 @@ public struct AnomalyState: Sendable, Hashable {
     /// The noise level is measured over the last 1,000 residuals (six weeks of hourly points, 3.5 days of 5-minute ones).
     static let residualCapacity = 1_000
 
+    /// A day of 1-minute points: the seasonal vote looks up the value a day earlier among these.
+    static let dayCapacity = 1_440
+
     /// The last values learnt.
     var values = RingBuffer<Double>(capacity: valueCapacity)
+    /// The last day's timestamps and values (at most `dayCapacity` points, none older than a day before the
+    /// last one), for the value a day earlier.
+    var dayTimes = RingBuffer<Timestamp>(capacity: dayCapacity)
+    var dayValues = RingBuffer<Double>(capacity: dayCapacity)
     /// Recent actual − expected: the noise level behind the robust z-score.
     var residuals = ResidualWindow(capacity: residualCapacity)
     /// The anomaly likelihood over the raw scores.
@@ -36,6 +43,27 @@ public struct AnomalyState: Sendable, Hashable {
     /// Whether an anomaly is open (fired and not yet resolved).
     public var isOpen: Bool { openDirection != nil }
 
+    /// The value learnt exactly a day before `timestamp`, if it is among the last day's points.
+    func valueADayBefore(_ timestamp: Timestamp) -> Double? {
+        let target = timestamp - .days(1)
+        var low = 0, high = dayTimes.count
+        while low < high {
+            let mid = (low + high) / 2
+            if dayTimes[mid] < target { low = mid + 1 } else { high = mid }
+        }
+        return low < dayTimes.count && dayTimes[low] == target ? dayValues[low] : nil
+    }
+
+    /// Keeps `value` at `timestamp` among the last day's points, and forgets points older than a day.
+    mutating func learnDay(_ timestamp: Timestamp, _ value: Double) {
+        dayTimes.append(timestamp)
+        dayValues.append(value)
+        while let oldest = dayTimes.first, oldest < timestamp - .days(1) {
+            dayTimes.removeFirst()
+            dayValues.removeFirst()
+        }
+    }
+
     mutating func open(_ direction: AnomalyDirection, at timestamp: Timestamp, quiet: Int) {
         openDirection = direction
         openSince = timestamp
@@ -53,6 +81,8 @@ public struct AnomalyState: Sendable, Hashable {
 extension AnomalyState: Codable {
     enum CodingKeys: String, CodingKey {
         case version, values, residuals, likelihood, history
+        case dayTimes = "day_times"
+        case dayValues = "day_values"
         case lastTimestamp = "last_timestamp"
         case beyondStreak = "beyond_streak"
         case withinStreak = "within_streak"
@@ -70,6 +100,12 @@ extension AnomalyState: Codable {
         values = try Self.decodeBuffer(container, .values, capacity: Self.valueCapacity)
         residuals = ResidualWindow(capacity: Self.residualCapacity, elements: try Self.decodeBuffer(container, .residuals, capacity: Self.residualCapacity).elements)
         likelihood = try container.decode(AnomalyLikelihood.self, forKey: .likelihood)
+        dayValues = try Self.decodeBuffer(container, .dayValues, capacity: Self.dayCapacity)
+        let times = try container.decode([Timestamp].self, forKey: .dayTimes)
+        guard times.count == dayValues.count, zip(times, times.dropFirst()).allSatisfy({ $0 < $1 }) else {
+            throw DecodingError.dataCorruptedError(forKey: .dayTimes, in: container, debugDescription: "one increasing timestamp per day value")
+        }
+        dayTimes = RingBuffer(capacity: Self.dayCapacity, elements: times)
         history = try container.decode(Int.self, forKey: .history)
         lastTimestamp = try container.decodeIfPresent(Timestamp.self, forKey: .lastTimestamp)
         beyondStreak = try container.decode(Int.self, forKey: .beyondStreak)
@@ -90,6 +126,8 @@ extension AnomalyState: Codable {
         try container.encode(values.elements, forKey: .values)
         try container.encode(residuals.elements, forKey: .residuals)
         try container.encode(likelihood, forKey: .likelihood)
+        try container.encode(dayTimes.elements, forKey: .dayTimes)
+        try container.encode(dayValues.elements, forKey: .dayValues)
         try container.encode(history, forKey: .history)
         try container.encodeIfPresent(lastTimestamp, forKey: .lastTimestamp)
         try container.encode(beyondStreak, forKey: .beyondStreak)
