@@ -92,6 +92,7 @@ private func flat(_ count: Int, level: Double = 10) -> [Double] {
         // Ten intervals each: short of what the 30-point median adopts, so neither return looks abnormal.
         for index in 150..<160 { values[index] *= 0.3 }
         for index in 300..<310 { values[index] *= 2.5 }
+        // One alert each: the fall does not echo as growth a day later (the day memory kept the expected values).
         let up = indices(replay(values), .fired)
         #expect(up.count == 1 && (300...305).contains(up[0]), "\(up)")
 
@@ -105,8 +106,9 @@ private func flat(_ count: Int, level: Double = 10) -> [Double] {
         var both = AnomalyConfiguration.standard
         both.direction = .both
         let either = replay(values, configuration: both)
-        #expect(indices(either, .fired) == [fell[0], up[0]])
-        #expect(either[fell[0]].openDirection == .down && either[up[0]].openDirection == .up)
+        let fired = indices(either, .fired)
+        #expect(fired.count == 2 && (150...155).contains(fired[0]) && (300...305).contains(fired[1]), "\(fired)")
+        #expect(either[fired[0]].openDirection == .down && either[fired[1]].openDirection == .up)
         #expect(indices(either, .resolved).count == 2)
     }
 

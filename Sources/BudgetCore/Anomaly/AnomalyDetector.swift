@@ -88,7 +88,9 @@ public enum AnomalyDetector {
         }
 
         state.values.append(actual)
-        state.learnDay(timestamp, actual)
+        // The day memory keeps what was expected in place of an outlier (|z| past the evidence floor either
+        // way), so an anomaly today does not make tomorrow's normal look abnormal.
+        state.learnDay(timestamp, abs(z) > evidenceFloor ? expected : actual)
         state.history += 1
         state.lastTimestamp = timestamp
         assessment.isOpen = state.isOpen
