@@ -45,6 +45,7 @@ import BudgetCore
             }
             largest = max(largest, try JSONEncoder().encode(state).count)
         }
+        print("largest state after 35 days of hourly cost: \(largest) bytes")
         #expect(largest < 30_000, "the largest state is \(largest) bytes")
     }
 
