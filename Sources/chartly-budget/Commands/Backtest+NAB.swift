@@ -53,7 +53,16 @@ extension Backtest {
 
     /// DIR/../../scripts/nab-score (the shared layout: shared/data/nab and shared/scripts).
     static func defaultScorer(_ directory: String) -> String {
-        URL(fileURLWithPath: directory).appendingPathComponent("../../scripts/nab-score").standardized.path
+        let absolute = directory.hasPrefix("/") ? directory : FileManager.default.currentDirectoryPath + "/" + directory
+        var components: [Substring] = []
+        for component in (absolute + "/../../scripts/nab-score").split(separator: "/") {
+            switch component {
+            case ".": continue
+            case "..": _ = components.popLast()
+            default: components.append(component)
+            }
+        }
+        return "/" + components.joined(separator: "/")
     }
 
     /// Runs NAB's scorer with python3 and returns what it printed.
