@@ -131,7 +131,7 @@ extension BudgetStore {
         let names = Set(previous.keys).union(current.keys)
         let ranked = RootCause.rank(names.sorted().map { (name: $0, expected: previous[$0] ?? 0, actual: current[$0] ?? 0) }, limit: 3)
         let scope = key.service.isEmpty ? key.environment : "\(key.environment)/\(key.service)"
-        let percent = assessment.impactPercent.map { String(format: "%+.0f %%", $0 * 100) } ?? "new"
+        let percent = assessment.impactPercent.map { String(format: "%+.0f %%", $0) } ?? "new"
         let contributors = ranked.map { String(format: "%@ %+.2f/h", $0.name, $0.delta) }.joined(separator: ", ")
         struct Details: Encodable {
             var expectedPerHour: String
@@ -162,12 +162,12 @@ extension BudgetStore {
             impactPerHour: assessment.impactPerHour.decimalString, impactPercent: assessment.impactPercent, since: hour,
             contributors: ranked.map { .init(name: $0.name, expected: $0.expected, actual: $0.actual, delta: $0.delta, share: $0.shareOfGrowth) }
         )
-        let severe = assessment.impactPerHour.nanos >= configuration.absoluteThreshold.nanos * 5
+        let severe = abs(assessment.impactPerHour.nanos) >= configuration.absoluteThreshold.nanos * 5
         return AlertDraft(
             dedupKey: dedupKey, kind: .anomaly, severity: severe ? .critical : .warning, environment: key.environment,
             service: key.service.isEmpty ? nil : key.service,
-            summary: "abnormal cost growth in \(scope): \(String(format: "%.2f", assessment.actual))/h against \(String(format: "%.2f", assessment.expected))/h expected "
-                + "(\(percent), +\(assessment.impactPerHour.decimalString)/h) since \(hour.rfc3339)" + (contributors.isEmpty ? "" : "; most of it: \(contributors)"),
+            summary: "abnormal cost \(assessment.openDirection == .down ? "decline" : "growth") in \(scope): \(String(format: "%.2f", assessment.actual))/h against \(String(format: "%.2f", assessment.expected))/h expected "
+                + "(\(percent), \(assessment.impactPerHour.isNegative ? "" : "+")\(assessment.impactPerHour.decimalString)/h) since \(hour.rfc3339)" + (contributors.isEmpty ? "" : "; most of it: \(contributors)"),
             details: (try? ConfigJSON.encode(details)) ?? "{}"
         )
     }

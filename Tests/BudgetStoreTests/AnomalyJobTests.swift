@@ -70,3 +70,70 @@ struct AnomalyJobTests {
         }
     }
 }
+
+/// A real series (NAB's exchange-4 cost-per-click, hourly) ingested as hourly cost: the alert job raises its
+/// alerts at the hours where the detector, replayed over the same hourly costs, fires.
+@Suite("Abnormal growth on a real series", .timeLimit(.minutes(5)),
+       .enabled(if: RealSeries.isPresent, "../shared/data/nab is absent: the real-series job test is skipped"))
+struct AnomalyJobRealSeriesTests {
+    @Test("the job fires where the detector fires")
+    func firesWhereTheDetectorFires() async throws {
+        let start = Timestamp(rfc3339: "2026-09-01T00:00:00Z")!
+        // The first 1,000 hourly rows, as cores at 1.00 per core-hour: 100 × the value per hour. Gaps stay gaps.
+        let hours = try RealSeries.hourly(limit: 1_000)
+        let samples = hours.map { hour, cores in
+            UsageSample(environment: "prod", service: "bids", resource: .cpuCores, quantity: cores,
+                        start: start + .hours(Int64(hour)), end: start + .hours(Int64(hour) + 1))
+        }
+        let last = try #require(hours.last?.hour)
+        // What the job sees: each hour from the first through the last, an hour without usage costing 0.
+        let costs = Dictionary(uniqueKeysWithValues: hours.map { ($0.hour, Double(Int64(($0.cores * 1e9).rounded())) / 1e9) })
+        var state = AnomalyState()
+        var fired: [Timestamp] = []
+        for hour in 0...last {
+            let timestamp = start + .hours(Int64(hour))
+            if AnomalyDetector.observe((timestamp, costs[hour] ?? 0), state: &state, configuration: .standard).transition == .fired {
+                fired.append(timestamp)
+            }
+        }
+        let expected = fired
+        #expect(!expected.isEmpty, "the detector fires on this series")
+
+        try await TestDatabase.withStore { store in
+            _ = try await store.putRateCard(
+                tenant: "acme", effectiveFrom: start - .days(1), currency: Currency("USD")!,
+                prices: [.cpuCores: Price(decimalString: "1.00")!], actor: Principal(id: "t", name: "t", scopes: [.admin])
+            )
+            for batch in stride(from: 0, to: samples.count, by: 500) {
+                _ = try await store.ingest(tenant: "acme", samples: Array(samples[batch..<min(batch + 500, samples.count)]))
+            }
+            let now = start + .hours(Int64(last) + 1) + .minutes(15)
+            _ = try await store.detectAnomalies(now: now, configuration: .standard, maximumHours: last + 48)
+            let alerts = try await store.alerts(AlertQuery(tenant: "acme", kind: .anomaly))
+            struct Details: Decodable { var since: Timestamp }
+            let service = try alerts.filter { $0.service == "bids" }
+                .map { try JSONDecoder().decode(Details.self, from: Data($0.details.utf8)).since }.sorted()
+            let environment = try alerts.filter { $0.service == nil }
+                .map { try JSONDecoder().decode(Details.self, from: Data($0.details.utf8)).since }.sorted()
+            #expect(service == expected)
+            #expect(environment == expected)  // one service: the environment is the same series
+        }
+    }
+}
+
+enum RealSeries {
+    static let file = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("../shared/data/nab/data/realAdExchange/exchange-4_cpc_results.csv").standardized.path
+    static var isPresent: Bool { FileManager.default.fileExists(atPath: file) }
+
+    /// (hour since the first row, 100 × value rounded to 0.001) for the first `limit` rows.
+    static func hourly(limit: Int) throws -> [(hour: Int, cores: Double)] {
+        let series = SeriesMerge(try SeriesCSVReader.rows(of: try String(contentsOfFile: file, encoding: .utf8)).get())
+        guard let first = series.points.first?.timestamp else { return [] }
+        return series.points.prefix(limit).map { point in
+            let hour = Int((Double(point.timestamp.microseconds(since: first)) / 3.6e9).rounded())
+            return (hour, (point.value * 100 * 1000).rounded() / 1000)
+        }
+    }
+}

@@ -16,8 +16,8 @@ public struct AnomalyAssessment: Sendable, Hashable, Codable {
     public var expected: Double
     /// What `expected` came from.
     public var basis: BaselineBasis
-    /// 0...1, growing with the robust deviation (deviation ÷ robust spread of recent residuals); 0 at or on the
-    /// unwatched side of expected. 0.5 is three robust standard deviations.
+    /// The anomaly likelihood, 0...1: one minus the tail probability of the recent raw scores under the series'
+    /// own long-run distribution of them (0 during the cold start). Evidence for an alert is 1 − 1e-5 or more.
     public var score: Double
     /// Whether both the relative and the absolute threshold are passed in a watched direction.
     public var isBeyond: Bool
@@ -35,15 +35,13 @@ public struct AnomalyAssessment: Sendable, Hashable, Codable {
     public var impactPerHour: Money
     /// (actual − expected) ÷ expected × 100, or nil when expected is (about) zero.
     public var impactPercent: Double?
-    /// Whether the open anomaly's level became the new normal at this point (the baseline was rebased).
-    public var adoptedNewLevel: Bool
     /// Whether the point changed nothing: not later than the last one, or not a finite number.
     public var ignored: Bool
 
     public init(timestamp: Timestamp, actual: Double, expected: Double, basis: BaselineBasis, score: Double,
                 isBeyond: Bool, transition: Transition?, isOpen: Bool, openDirection: AnomalyDirection?,
                 coldStart: Bool, intervalsUntilReady: Int, impactPerHour: Money, impactPercent: Double?,
-                adoptedNewLevel: Bool, ignored: Bool) {
+                ignored: Bool) {
         self.timestamp = timestamp
         self.actual = actual
         self.expected = expected
@@ -57,7 +55,6 @@ public struct AnomalyAssessment: Sendable, Hashable, Codable {
         self.intervalsUntilReady = intervalsUntilReady
         self.impactPerHour = impactPerHour
         self.impactPercent = impactPercent
-        self.adoptedNewLevel = adoptedNewLevel
         self.ignored = ignored
     }
 
@@ -70,7 +67,6 @@ public struct AnomalyAssessment: Sendable, Hashable, Codable {
         case intervalsUntilReady = "intervals_until_ready"
         case impactPerHour = "impact_per_hour"
         case impactPercent = "impact_percent"
-        case adoptedNewLevel = "adopted_new_level"
         case ignored
     }
 

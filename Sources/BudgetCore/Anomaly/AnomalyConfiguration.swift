@@ -19,34 +19,36 @@ public enum AnomalyDirection: String, Sendable, Hashable, Codable, CaseIterable 
 
 /// The thresholds of the abnormal-growth detector; one configuration serves every series of a tenant.
 public struct AnomalyConfiguration: Sendable, Hashable, Codable {
-    /// Growth over the expected value, as a fraction of it (0.5: +50 %).
+    /// Growth over the expected value, as a fraction of it (0.5: +50 %), that must also be passed; 0 (the
+    /// default): any growth the likelihood finds abnormal, as long as the absolute threshold is passed.
     public var relativeThreshold: Double
     /// Growth in currency per hour (whatever the interval) that must also be passed.
     public var absoluteThreshold: Money
     /// Consecutive beyond-threshold intervals before an alert fires, and within-threshold ones before it resolves.
     public var sustainedIntervals: Int
-    /// Intervals of history before any alert (cold start).
+    /// Intervals of history before any alert (cold start); the likelihood learns its distribution meanwhile.
     public var minimumHistory: Int
-    /// Beyond-threshold intervals of one open anomaly after which its level becomes the new normal.
-    public var adaptationIntervals: Int
+    /// Intervals after an alert fires during which no new alert fires for the series (alert suppression).
+    public var quietIntervals: Int
     /// Which way counts.
     public var direction: AnomalyDirection
     /// The length of one interval of the series, in seconds (the cost rollups are hourly).
     public var intervalSeconds: Int
 
-    public init(relativeThreshold: Double = 0.5, absoluteThreshold: Money = Money(nanos: Money.nanosPerUnit),
-                sustainedIntervals: Int = 3, minimumHistory: Int = 48, adaptationIntervals: Int = 72,
+    public init(relativeThreshold: Double = 0, absoluteThreshold: Money = Money(nanos: Money.nanosPerUnit),
+                sustainedIntervals: Int = 3, minimumHistory: Int = 100, quietIntervals: Int = 100,
                 direction: AnomalyDirection = .up, intervalSeconds: Int = 3600) {
         self.relativeThreshold = relativeThreshold
         self.absoluteThreshold = absoluteThreshold
         self.sustainedIntervals = sustainedIntervals
         self.minimumHistory = minimumHistory
-        self.adaptationIntervals = adaptationIntervals
+        self.quietIntervals = quietIntervals
         self.direction = direction
         self.intervalSeconds = intervalSeconds
     }
 
-    /// The defaults: +50 % and 1.00 per hour, sustained 3 intervals, after 48 intervals of history.
+    /// The defaults: abnormal by the likelihood and at least 1.00 per hour, sustained 3 intervals, after 100
+    /// intervals of history, at most one alert per 100 intervals.
     public static let standard = AnomalyConfiguration()
 
     enum CodingKeys: String, CodingKey {
@@ -54,7 +56,7 @@ public struct AnomalyConfiguration: Sendable, Hashable, Codable {
         case absoluteThreshold = "absolute_threshold"
         case sustainedIntervals = "sustained_intervals"
         case minimumHistory = "minimum_history"
-        case adaptationIntervals = "adaptation_intervals"
+        case quietIntervals = "quiet_intervals"
         case direction
         case intervalSeconds = "interval_seconds"
     }
@@ -67,15 +69,15 @@ public struct AnomalyConfiguration: Sendable, Hashable, Codable {
         absoluteThreshold = try container.decodeIfPresent(Money.self, forKey: .absoluteThreshold) ?? defaults.absoluteThreshold
         sustainedIntervals = try container.decodeIfPresent(Int.self, forKey: .sustainedIntervals) ?? defaults.sustainedIntervals
         minimumHistory = try container.decodeIfPresent(Int.self, forKey: .minimumHistory) ?? defaults.minimumHistory
-        adaptationIntervals = try container.decodeIfPresent(Int.self, forKey: .adaptationIntervals) ?? defaults.adaptationIntervals
+        quietIntervals = try container.decodeIfPresent(Int.self, forKey: .quietIntervals) ?? defaults.quietIntervals
         direction = try container.decodeIfPresent(AnomalyDirection.self, forKey: .direction) ?? defaults.direction
         intervalSeconds = try container.decodeIfPresent(Int.self, forKey: .intervalSeconds) ?? defaults.intervalSeconds
     }
 
     /// Why the configuration is unusable, or nil.
     public var problem: FieldError? {
-        guard relativeThreshold.isFinite, relativeThreshold > 0, relativeThreshold <= 100 else {
-            return FieldError(code: "invalid_value", message: "relative_threshold must be a fraction above 0 and at most 100 (0.5 is +50 %)", field: "relative_threshold")
+        guard relativeThreshold.isFinite, relativeThreshold >= 0, relativeThreshold <= 100 else {
+            return FieldError(code: "invalid_value", message: "relative_threshold must be a fraction from 0 to 100 (0.5 is +50 %, 0 leaves it to the likelihood)", field: "relative_threshold")
         }
         if direction != .up, relativeThreshold >= 1 {
             return FieldError(code: "invalid_value", message: "relative_threshold must be below 1 to watch declines (cost cannot fall by 100 % or more)", field: "relative_threshold")
@@ -89,17 +91,13 @@ public struct AnomalyConfiguration: Sendable, Hashable, Codable {
         guard (0...100_000).contains(minimumHistory) else {
             return FieldError(code: "invalid_value", message: "minimum_history must be 0...100000 intervals", field: "minimum_history")
         }
-        guard (sustainedIntervals...100_000).contains(adaptationIntervals) else {
-            return FieldError(code: "invalid_value", message: "adaptation_intervals must be from sustained_intervals to 100000", field: "adaptation_intervals")
+        guard (0...100_000).contains(quietIntervals) else {
+            return FieldError(code: "invalid_value", message: "quiet_intervals must be 0...100000", field: "quiet_intervals")
         }
-        guard (60...86_400).contains(intervalSeconds), 86_400 % intervalSeconds == 0 else {
-            return FieldError(code: "invalid_value", message: "interval_seconds must divide a day and be 60...86400", field: "interval_seconds")
+        guard (1...604_800).contains(intervalSeconds) else {
+            return FieldError(code: "invalid_value", message: "interval_seconds must be 1...604800 (a second to a week)", field: "interval_seconds")
         }
         return nil
     }
 
-    /// The absolute threshold per interval, in currency units.
-    var absoluteThresholdPerInterval: Double {
-        Double(absoluteThreshold.nanos) / Double(Money.nanosPerUnit) * Double(intervalSeconds) / 3600
-    }
 }

@@ -1,31 +1,67 @@
+import Foundation
+
 /// The abnormal-growth detector: one point at a time, from the state of the series, never looking ahead.
 ///
-/// A point is beyond when it passes both the relative and the absolute threshold against the seasonal
-/// baseline (`SeasonalBaseline`). An alert fires after `sustainedIntervals` consecutive beyond intervals,
-/// never during the first `minimumHistory` intervals, and resolves after as many consecutive intervals back
-/// within. What the baseline learns is in `AnomalyDetector+Learning.swift`.
+/// 1. Expected value: the median of the last 30 values (`AnomalyState.valueCapacity`); when the value of
+///    exactly a day earlier was seen, the midpoint of the two (a daily shape is half followed).
+/// 2. Raw score: the robust z-score of actual − expected against the last 1,000 residuals (their median and
+///    1.4826 × MAD, the spread floored at 10 % of |expected|), on the watched side; deviations within
+///    1.5 robust standard deviations carry no evidence; beyond that the score is log(1 + excess), so a huge
+///    spike counts for a few ordinary outliers, not for a thousand.
+/// 3. Likelihood (`AnomalyLikelihood`): how unusual the mean of the last 10 raw scores is against its own
+///    long-run distribution for this series. Evidence: its tail probability at most 1e-5.
+/// 4. An alert fires on that evidence once the last `sustainedIntervals` points were all beyond: past the
+///    thresholds (relative and absolute impact) and past the evidence floor, in one watched direction, never during the first
+///    `minimumHistory` points and never within `quietIntervals` of the last alert; it resolves after
+///    `sustainedIntervals` consecutive intervals not beyond in its direction.
 public enum AnomalyDetector {
+    /// Robust z-scores up to this carry no evidence.
+    static let evidenceFloor = 1.5
+    /// The likelihood's tail probability at or below which the recent points are abnormal (Numenta's NAB threshold).
+    static let tailThreshold = 1e-5
+    /// The robust spread is at least this share of |expected|: quantised or constant series have no MAD.
+    static let spreadFloor = 0.1
+
     /// Assesses `point` and updates `state`; a point not later than the last one, or not finite, changes nothing.
     public static func observe(_ point: (timestamp: Timestamp, value: Double), state: inout AnomalyState,
                                configuration: AnomalyConfiguration) -> AnomalyAssessment {
         let (timestamp, actual) = point
         let coldStart = state.history < configuration.minimumHistory
-        let expectation = state.baseline.expectation(at: timestamp)
-        let expected = expectation?.value ?? (actual.isFinite ? actual : 0)
+        let values = state.values.elements
+        var baseline: Double? = values.count >= 3 ? RobustStatistics.median(values) : nil
+        var basis: BaselineBasis = baseline == nil ? .none : .recentMedian
+        // Seasonal vote: the value a day earlier, when seen, pulls the expected value half way towards it.
+        if let recent = baseline, let dayAgo = state.valueADayBefore(timestamp) {
+            baseline = RobustStatistics.median([dayAgo, recent])
+            basis = .recentAndDayBefore
+        }
+        let expected = baseline ?? (actual.isFinite ? actual : 0)
         let deviation = AnomalyDeviation(actual: actual, expected: expected, configuration: configuration)
-        let watchedSign = configuration.direction.watches(deviation.sign) ? deviation.sign : 0
+        // The residual's robust z-score against the noise of the series (0 before there is a baseline).
+        let z = baseline == nil || !actual.isFinite ? 0 : robustZ(deviation.delta, residuals: state.residuals, expected: expected)
+        // Beyond: past the impact thresholds and carrying evidence (|z| above the evidence floor), in a watched direction.
+        let evident = deviation.sign > 0 ? z > evidenceFloor : z < -evidenceFloor
+        let watchedSign = evident && configuration.direction.watches(deviation.sign) ? deviation.sign : 0
         var assessment = AnomalyAssessment(
-            timestamp: timestamp, actual: actual, expected: expected, basis: expectation?.basis ?? .none,
-            score: actual.isFinite ? deviation.score(direction: configuration.direction, spread: spread(state, expected)) : 0,
-            isBeyond: actual.isFinite && watchedSign != 0, transition: nil, isOpen: state.isOpen,
+            timestamp: timestamp, actual: actual, expected: expected, basis: basis,
+            score: 0, isBeyond: actual.isFinite && watchedSign != 0, transition: nil, isOpen: state.isOpen,
             openDirection: state.openDirection, coldStart: coldStart,
             intervalsUntilReady: max(0, configuration.minimumHistory - state.history),
-            impactPerHour: deviation.impactPerHour, impactPercent: deviation.impactPercent,
-            adoptedNewLevel: false, ignored: false
+            impactPerHour: deviation.impactPerHour, impactPercent: deviation.impactPercent, ignored: false
         )
         if let last = state.lastTimestamp, timestamp <= last { assessment.ignored = true }
         if !actual.isFinite { assessment.ignored = true }
         if assessment.ignored { return assessment }
+
+        if baseline != nil { state.residuals.append(deviation.delta) }
+        let watchedZ: Double = switch configuration.direction {
+        case .up: z
+        case .down: -z
+        case .both: abs(z)
+        }
+        let raw = log1p(max(watchedZ - evidenceFloor, 0))
+        let tail = state.likelihood.observe(raw, learning: configuration.minimumHistory)
+        assessment.score = 1 - tail
 
         // A missing interval breaks a run: growth is sustained only over intervals actually seen.
         let intervalMicroseconds = Int64(configuration.intervalSeconds) * Timestamp.microsecondsPerSecond
@@ -39,32 +75,22 @@ public enum AnomalyDetector {
         if let open = state.openDirection {
             state.withinStreak = watchedSign == open.sign ? 0 : state.withinStreak + 1
             if state.withinStreak >= configuration.sustainedIntervals {
-                learnHeldSamples(&state, configuration: configuration)
                 state.close()
                 assessment.transition = .resolved
             }
-        } else if !coldStart, abs(state.beyondStreak) >= configuration.sustainedIntervals {
-            state.open(state.beyondStreak > 0 ? .up : .down, at: timestamp)
+        }
+        if state.quietRemaining > 0 {
+            state.quietRemaining -= 1
+        } else if !state.isOpen, assessment.transition == nil, !coldStart, tail <= tailThreshold,
+                  abs(state.beyondStreak) >= configuration.sustainedIntervals {
+            state.open(state.beyondStreak > 0 ? .up : .down, at: timestamp, quiet: configuration.quietIntervals)
             assessment.transition = .fired
         }
 
-        if expectation != nil {
-            state.residuals.append(RobustStatistics.rounded(
-                min(max(deviation.delta, -deviation.bandwidth), deviation.bandwidth),
-                significantDigits: SeasonalBaseline.storedDigits
-            ))
-        }
-        let slot = SeasonalBaseline.slot(of: timestamp).hourOfWeek
-        if let open = state.openDirection, watchedSign == open.sign {
-            hold(expected: expected, actual: actual, slot: slot, in: &state, configuration: configuration)
-            if state.openBeyondCount >= configuration.adaptationIntervals {
-                adoptOpenLevel(&state, configuration: configuration)
-                assessment.adoptedNewLevel = true
-            }
-        } else {
-            let learnt = coldStart || expectation == nil ? actual : deviation.clamped(actual, expected: expected)
-            state.baseline.learn(learnt, hourOfWeek: slot)
-        }
+        state.values.append(actual)
+        // The day memory keeps what was expected in place of an outlier (|z| past the evidence floor either
+        // way), so an anomaly today does not make tomorrow's normal look abnormal.
+        state.learnDay(timestamp, abs(z) > evidenceFloor ? expected : actual)
         state.history += 1
         state.lastTimestamp = timestamp
         assessment.isOpen = state.isOpen
@@ -72,13 +98,15 @@ public enum AnomalyDetector {
         return assessment
     }
 
-    /// The robust spread of recent residuals, floored at 1 % of expected (10 % until there are 8 residuals).
-    static func spread(_ state: AnomalyState, _ expected: Double) -> Double {
-        let floor = max(abs(expected), AnomalyDeviation.negligibleExpected)
-        guard state.residuals.count >= 8, let spread = RobustStatistics.robustSpread(state.residuals.elements) else {
-            return floor * 0.1
+    /// (delta − median residual) ÷ robust spread of the residuals (0 and 0 with fewer than 8), the spread
+    /// floored at `spreadFloor` × |expected| and at 1e-9.
+    static func robustZ(_ delta: Double, residuals: ResidualWindow, expected: Double) -> Double {
+        var center = 0.0, spread = 0.0
+        if residuals.count >= 8, let (median, mad) = residuals.medianAndDeviation() {
+            center = median
+            spread = RobustStatistics.normalConsistency * mad
         }
-        return max(spread, floor * 0.01)
+        return (delta - center) / max(max(spread, spreadFloor * abs(expected)), 1e-9)
     }
 }
 

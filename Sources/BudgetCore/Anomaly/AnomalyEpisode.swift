@@ -12,8 +12,6 @@ public struct AnomalyEpisode: Sendable, Hashable, Codable {
     public var peakImpactPerHour: Money
     /// The impact percent at that peak, or nil when expected was about zero.
     public var peakImpactPercent: Double?
-    /// Whether its level became the new normal while it was open.
-    public var adoptedNewLevel: Bool
 
     /// Collects episodes from assessments, in order.
     public struct Tracker: Sendable {
@@ -29,8 +27,7 @@ public struct AnomalyEpisode: Sendable, Hashable, Codable {
             if assessment.transition == .fired, let direction = assessment.openDirection {
                 episodes.append(AnomalyEpisode(
                     direction: direction, start: assessment.timestamp, end: nil, intervals: 0,
-                    peakImpactPerHour: assessment.impactPerHour, peakImpactPercent: assessment.impactPercent,
-                    adoptedNewLevel: false
+                    peakImpactPerHour: assessment.impactPerHour, peakImpactPercent: assessment.impactPercent
                 ))
                 isOpen = true
             }
@@ -43,7 +40,6 @@ public struct AnomalyEpisode: Sendable, Hashable, Codable {
                 episode.peakImpactPerHour = assessment.impactPerHour
                 episode.peakImpactPercent = assessment.impactPercent
             }
-            if assessment.adoptedNewLevel { episode.adoptedNewLevel = true }
             if assessment.transition == .resolved {
                 episode.end = assessment.timestamp
                 isOpen = false

@@ -1,19 +1,31 @@
-/// Everything the detector keeps about one series between two points: bounded (about 6 KB of JSON),
-/// so the store keeps it as one JSON document per series and a restart resumes with the same baseline.
+/// Everything the detector keeps about one series between two points: bounded ring buffers and a few
+/// numbers (about 20 KB of JSON for hourly cost, at most about 32 KB for 5-minute data), so the store keeps it as one JSON document per series and a
+/// restart resumes exactly where it was.
 public struct AnomalyState: Sendable, Hashable {
     /// Bumped when the layout changes; a document of another version is dropped and the series starts cold.
-    public static let formatVersion = 1
-    static let residualCapacity = 48
-    static let openSampleCapacity = 24
+    public static let formatVersion = 2
+    /// The expected value is the median of the last 30 values: robust to a few odd ones, quick to follow a new level.
+    static let valueCapacity = 30
+    /// The noise level is measured over the last 1,000 residuals (six weeks of hourly points, 3.5 days of 5-minute ones).
+    static let residualCapacity = 1_000
 
-    /// The learnt expected values.
-    public internal(set) var baseline = SeasonalBaseline()
+    /// A day of 1-minute points: the seasonal vote looks up the value a day earlier among these.
+    static let dayCapacity = 1_440
+
+    /// The last values learnt.
+    var values = RingBuffer<Double>(capacity: valueCapacity)
+    /// The last day's timestamps and values (at most `dayCapacity` points, none older than a day before the
+    /// last one), for the value a day earlier.
+    var dayTimes = RingBuffer<Timestamp>(capacity: dayCapacity)
+    var dayValues = RingBuffer<Double>(capacity: dayCapacity)
+    /// Recent actual − expected: the noise level behind the robust z-score.
+    var residuals = ResidualWindow(capacity: residualCapacity)
+    /// The anomaly likelihood over the raw scores.
+    var likelihood = AnomalyLikelihood()
     /// Points learnt so far (intervals of history; gaps do not count).
     public internal(set) var history = 0
     /// The timestamp of the last point learnt: later points only, so the detector never looks back or ahead.
     public internal(set) var lastTimestamp: Timestamp?
-    /// Recent actual − expected, clamped to the alert band: the noise level behind the score.
-    var residuals = RingBuffer<Double>(capacity: residualCapacity)
     /// Consecutive beyond-threshold intervals: positive above expected, negative below, 0 within.
     public internal(set) var beyondStreak = 0
     /// Consecutive within-threshold intervals while an anomaly is open.
@@ -22,14 +34,8 @@ public struct AnomalyState: Sendable, Hashable {
     public internal(set) var openDirection: AnomalyDirection?
     /// When the open anomaly fired.
     public internal(set) var openSince: Timestamp?
-    /// Beyond-threshold intervals of the open anomaly since it fired (or since its level was adopted).
-    public internal(set) var openBeyondCount = 0
-    /// Expected and actual values of the open anomaly's latest beyond intervals: kept out of the baseline
-    /// while it is open, they measure its new level and are learnt (clamped) when it ends.
-    var openExpected = RingBuffer<Double>(capacity: openSampleCapacity)
-    var openActual = RingBuffer<Double>(capacity: openSampleCapacity)
-    /// The hour of the week (0...167) of each of those intervals.
-    var openSlots = RingBuffer<Int>(capacity: openSampleCapacity)
+    /// Intervals left during which no new alert fires (after the last one fired).
+    public internal(set) var quietRemaining = 0
 
     /// A series with no history.
     public init() {}
@@ -37,41 +43,52 @@ public struct AnomalyState: Sendable, Hashable {
     /// Whether an anomaly is open (fired and not yet resolved).
     public var isOpen: Bool { openDirection != nil }
 
-    mutating func open(_ direction: AnomalyDirection, at timestamp: Timestamp) {
-        openDirection = direction
-        openSince = timestamp
-        openBeyondCount = 0
-        withinStreak = 0
-        clearOpenSamples()
+    /// The value learnt exactly a day before `timestamp`, if it is among the last day's points.
+    func valueADayBefore(_ timestamp: Timestamp) -> Double? {
+        let target = timestamp - .days(1)
+        var low = 0, high = dayTimes.count
+        while low < high {
+            let mid = (low + high) / 2
+            if dayTimes[mid] < target { low = mid + 1 } else { high = mid }
+        }
+        return low < dayTimes.count && dayTimes[low] == target ? dayValues[low] : nil
     }
 
-    mutating func clearOpenSamples() {
-        openExpected.removeAll()
-        openActual.removeAll()
-        openSlots.removeAll()
+    /// Keeps `value` at `timestamp` among the last day's points, and forgets points older than a day.
+    mutating func learnDay(_ timestamp: Timestamp, _ value: Double) {
+        dayTimes.append(timestamp)
+        dayValues.append(value)
+        while let oldest = dayTimes.first, oldest < timestamp - .days(1) {
+            dayTimes.removeFirst()
+            dayValues.removeFirst()
+        }
+    }
+
+    mutating func open(_ direction: AnomalyDirection, at timestamp: Timestamp, quiet: Int) {
+        openDirection = direction
+        openSince = timestamp
+        withinStreak = 0
+        quietRemaining = quiet
     }
 
     mutating func close() {
         openDirection = nil
         openSince = nil
-        openBeyondCount = 0
         withinStreak = 0
-        clearOpenSamples()
     }
 }
 
 extension AnomalyState: Codable {
     enum CodingKeys: String, CodingKey {
-        case version, baseline, history, residuals
+        case version, values, residuals, likelihood, history
+        case dayTimes = "day_times"
+        case dayValues = "day_values"
         case lastTimestamp = "last_timestamp"
         case beyondStreak = "beyond_streak"
         case withinStreak = "within_streak"
         case openDirection = "open_direction"
         case openSince = "open_since"
-        case openBeyondCount = "open_beyond_count"
-        case openExpected = "open_expected"
-        case openActual = "open_actual"
-        case openSlots = "open_slots"
+        case quietRemaining = "quiet_remaining"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -80,23 +97,23 @@ extension AnomalyState: Codable {
         guard version == Self.formatVersion else {
             throw DecodingError.dataCorruptedError(forKey: .version, in: container, debugDescription: "anomaly state version \(version), expected \(Self.formatVersion)")
         }
-        baseline = try container.decode(SeasonalBaseline.self, forKey: .baseline)
+        values = try Self.decodeBuffer(container, .values, capacity: Self.valueCapacity)
+        residuals = ResidualWindow(capacity: Self.residualCapacity, elements: try Self.decodeBuffer(container, .residuals, capacity: Self.residualCapacity).elements)
+        likelihood = try container.decode(AnomalyLikelihood.self, forKey: .likelihood)
+        dayValues = try Self.decodeBuffer(container, .dayValues, capacity: Self.dayCapacity)
+        let times = try container.decode([Timestamp].self, forKey: .dayTimes)
+        guard times.count == dayValues.count, zip(times, times.dropFirst()).allSatisfy({ $0 < $1 }) else {
+            throw DecodingError.dataCorruptedError(forKey: .dayTimes, in: container, debugDescription: "one increasing timestamp per day value")
+        }
+        dayTimes = RingBuffer(capacity: Self.dayCapacity, elements: times)
         history = try container.decode(Int.self, forKey: .history)
         lastTimestamp = try container.decodeIfPresent(Timestamp.self, forKey: .lastTimestamp)
-        residuals = try Self.decodeBuffer(container, .residuals, capacity: Self.residualCapacity)
         beyondStreak = try container.decode(Int.self, forKey: .beyondStreak)
         withinStreak = try container.decode(Int.self, forKey: .withinStreak)
         openDirection = try container.decodeIfPresent(AnomalyDirection.self, forKey: .openDirection)
         openSince = try container.decodeIfPresent(Timestamp.self, forKey: .openSince)
-        openBeyondCount = try container.decode(Int.self, forKey: .openBeyondCount)
-        openExpected = try Self.decodeBuffer(container, .openExpected, capacity: Self.openSampleCapacity)
-        openActual = try Self.decodeBuffer(container, .openActual, capacity: Self.openSampleCapacity)
-        let slots = try container.decode([Int].self, forKey: .openSlots)
-        guard slots.count == openActual.count, slots.allSatisfy({ (0..<168).contains($0) }) else {
-            throw DecodingError.dataCorruptedError(forKey: .openSlots, in: container, debugDescription: "one hour of the week (0...167) per open sample")
-        }
-        openSlots = RingBuffer(capacity: Self.openSampleCapacity, elements: slots)
-        guard history >= 0, withinStreak >= 0, openBeyondCount >= 0, openExpected.count == openActual.count,
+        quietRemaining = try container.decode(Int.self, forKey: .quietRemaining)
+        guard history >= 0, withinStreak >= 0, quietRemaining >= 0,
               (openDirection == nil) == (openSince == nil), openDirection != .both
         else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "inconsistent anomaly state"))
@@ -106,24 +123,24 @@ extension AnomalyState: Codable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(Self.formatVersion, forKey: .version)
-        try container.encode(baseline, forKey: .baseline)
+        try container.encode(values.elements, forKey: .values)
+        try container.encode(residuals.elements, forKey: .residuals)
+        try container.encode(likelihood, forKey: .likelihood)
+        try container.encode(dayTimes.elements, forKey: .dayTimes)
+        try container.encode(dayValues.elements, forKey: .dayValues)
         try container.encode(history, forKey: .history)
         try container.encodeIfPresent(lastTimestamp, forKey: .lastTimestamp)
-        try container.encode(residuals.elements, forKey: .residuals)
         try container.encode(beyondStreak, forKey: .beyondStreak)
         try container.encode(withinStreak, forKey: .withinStreak)
         try container.encodeIfPresent(openDirection, forKey: .openDirection)
         try container.encodeIfPresent(openSince, forKey: .openSince)
-        try container.encode(openBeyondCount, forKey: .openBeyondCount)
-        try container.encode(openExpected.elements, forKey: .openExpected)
-        try container.encode(openActual.elements, forKey: .openActual)
-        try container.encode(openSlots.elements, forKey: .openSlots)
+        try container.encode(quietRemaining, forKey: .quietRemaining)
     }
 
     private static func decodeBuffer(_ container: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys, capacity: Int) throws -> RingBuffer<Double> {
         let values = try container.decode([Double].self, forKey: key)
-        guard values.count <= capacity else {
-            throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "at most \(capacity) values")
+        guard values.count <= capacity, values.allSatisfy(\.isFinite) else {
+            throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "at most \(capacity) finite values")
         }
         return RingBuffer(capacity: capacity, elements: values)
     }

@@ -48,6 +48,11 @@ public struct RingBuffer<Element> {
         return storage[(head + storage.count - 1) % storage.count]
     }
 
+    /// The element at `position` (0 is the oldest), without copying the buffer.
+    public subscript(position: Int) -> Element {
+        storage[(head + position) % storage.count]
+    }
+
     /// Adds `element`, dropping the oldest when full.
     public mutating func append(_ element: Element) {
         if storage.count < capacity {
@@ -61,6 +66,13 @@ public struct RingBuffer<Element> {
     /// Replaces every element by `transform(element)`, keeping the order.
     public mutating func mapInPlace(_ transform: (Element) -> Element) {
         for index in storage.indices { storage[index] = transform(storage[index]) }
+    }
+
+    /// Drops the oldest element, if any.
+    public mutating func removeFirst() {
+        guard !storage.isEmpty else { return }
+        storage = Array(elements.dropFirst())
+        head = 0
     }
 
     /// Drops every element.

@@ -147,9 +147,20 @@ public enum SyntheticSeries {
         var weekendFactor: Double
 
         func factor(at index: Int) -> Double {
-            let slot = SeasonalBaseline.slot(of: start + .hours(Int64(index)))
+            let slot = SyntheticSeries.slot(of: start + .hours(Int64(index)))
             let weekend = slot.hourOfWeek >= 5 * 24
             return (1 + amplitude * Shape.hourly[slot.hourOfDay]) * (weekend ? weekendFactor : 1)
         }
+    }
+}
+
+extension SyntheticSeries {
+    /// The hour of the day (0...23) and of the week (0...167, Monday 00:00 UTC is 0) of `timestamp`.
+    static func slot(of timestamp: Timestamp) -> (hourOfDay: Int, hourOfWeek: Int) {
+        let (days, microsecondOfDay) = Timestamp.floorDivision(timestamp.microsecondsSinceEpoch, Timestamp.microsecondsPerDay)
+        let hour = Int(microsecondOfDay / Timestamp.microsecondsPerHour)
+        // 1970-01-01 was a Thursday: day 0 is weekday 3 counting from Monday.
+        let weekday = Int(Timestamp.floorDivision(days + 3, 7).remainder)
+        return (hour, weekday * 24 + hour)
     }
 }

@@ -4,15 +4,26 @@ import Foundation
 
 struct Backtest: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Replay a cost series through the abnormal-growth detector, to tune its thresholds on your own history.",
+        abstract: "Replay a series through the abnormal-growth detector, to tune it on your own history.",
         discussion: """
-            --input FILE.csv has the header timestamp,value (RFC 3339 timestamps, increasing; cost per interval). \
-            Each point is printed with its expected value, its anomaly score (0 to 1) and FIRED/RESOLVED markers, \
-            then the alerts the detector would have raised. Bad lines are listed with their numbers and nothing is \
-            replayed.
+            --input FILE.csv has the header timestamp,value: one timestamp (RFC 3339; without an offset it is read \
+            as UTC) and one number (cost per interval) per line. Rows are merged the way the service merges late \
+            usage: sorted by time; a row repeating a timestamp is a re-sent sample and the first value is kept. \
+            What the merge did is printed (duplicates, rows reordered, gaps). Lines that cannot be read are listed \
+            with their numbers and nothing is replayed. Each point is printed with its expected value, its anomaly \
+            likelihood (0 to 1) and FIRED/RESOLVED markers, then the alerts the detector would have raised.
 
-            --corpus runs the labelled synthetic corpus instead and prints precision, recall and detection delay: \
-            the figures in docs/ALERTS.md. Nothing is sent anywhere.
+            Tuning on your own history: export a service's hourly cost, replay it with the defaults, and compare \
+            the alerts with what you know happened. Too many alerts on harmless growth: raise --absolute (money \
+            per hour) or set --relative (e.g. 0.3 for +30 %); alerts too late: lower --sustained; repeated \
+            alerts for one incident: raise --quiet. Then put the same values in the tenant's alert configuration.
+
+            --corpus runs the labelled synthetic corpus and prints precision, recall and detection delay. \
+            --nab DIR runs every DIR/data/CATEGORY/*.csv of a Numenta Anomaly Benchmark layout with the \
+            defaults and each file's own interval (its median spacing), values not being money (--absolute 0 \
+            and --direction both unless given), writes OUTPUT/CATEGORY/FILE.csv (timestamp,detection) and scores \
+            them with NAB's scorer (--nab-score, by default DIR/../../scripts/nab-score). These are the figures \
+            in docs/ALERTS.md. Nothing is sent anywhere.
 
             Exit codes: 0 done, 1 bad input.
             """
@@ -24,52 +35,62 @@ struct Backtest: AsyncParsableCommand {
     @Flag(help: "Run the labelled synthetic corpus instead of a file.")
     var corpus = false
 
+    @Option(help: "Run and score a NAB-layout directory (DIR/data/CATEGORY/*.csv, DIR/labels).")
+    var nab: String?
+
+    @Option(help: "Where --nab writes its detections (CATEGORY/FILE.csv).")
+    var output = "nab-results"
+
+    @Option(help: "NAB's scoring script for --nab (default: DIR/../../scripts/nab-score).")
+    var nabScore: String?
+
     @Option(help: "Seeds per kind of series with --corpus.")
     var seeds = 10
 
-    @Option(help: "Which way counts: up (growth), down or both.")
-    var direction = "up"
+    @Option(help: "Which way counts: up (growth), down or both (default up; both with --nab).")
+    var direction: String?
 
-    @Option(help: "Relative threshold, a fraction of the expected value (0.5 is +50 %).")
-    var relative = 0.5
+    @Option(help: "Relative threshold that must also be passed, a fraction of the expected value (0.5 is +50 %; 0: off).")
+    var relative = 0.0
 
-    @Option(help: "Absolute threshold in currency per hour.")
-    var absolute = "1.00"
+    @Option(help: "Absolute threshold in currency per hour (default 1.00; 0 with --nab).")
+    var absolute: String?
 
     @Option(help: "Consecutive intervals beyond (or back within) the thresholds to fire (or resolve).")
     var sustained = 3
 
     @Option(help: "Intervals of history before any alert.")
-    var minHistory = 48
+    var minHistory = 100
 
-    @Option(help: "Beyond intervals of an open anomaly after which its level becomes the new normal.")
-    var adaptation = 72
+    @Option(help: "Intervals after an alert during which no new alert fires.")
+    var quiet = 100
 
-    @Option(help: "Seconds per interval of the series.")
-    var intervalSeconds = 3600
+    @Option(help: "Seconds per interval (default: the file's median spacing; 3600 with --corpus).")
+    var intervalSeconds: Int?
 
     @Flag(help: "Print only the points where an alert fires or resolves.")
     var alertsOnly = false
 
     func validate() throws {
-        guard (input != nil) != corpus else {
-            throw ValidationError("give either --input FILE.csv or --corpus")
+        guard [input != nil, corpus, nab != nil].filter({ $0 }).count == 1 else {
+            throw ValidationError("give one of --input FILE.csv, --corpus or --nab DIR")
         }
         guard (1...1_000).contains(seeds) else { throw ValidationError("--seeds must be 1...1000") }
         _ = try detectorConfiguration()
     }
 
     func detectorConfiguration() throws -> AnomalyConfiguration {
-        guard let watched = AnomalyDirection(rawValue: direction) else {
+        let isNAB = nab != nil
+        guard let watched = AnomalyDirection(rawValue: direction ?? (isNAB ? "both" : "up")) else {
             throw ValidationError("--direction must be up, down or both")
         }
-        guard let threshold = Money(decimalString: absolute) else {
+        guard let threshold = Money(decimalString: absolute ?? (isNAB ? "0" : "1.00")) else {
             throw ValidationError("--absolute must be a decimal amount, e.g. 1.00")
         }
         let configuration = AnomalyConfiguration(
             relativeThreshold: relative, absoluteThreshold: threshold, sustainedIntervals: sustained,
-            minimumHistory: minHistory, adaptationIntervals: adaptation, direction: watched,
-            intervalSeconds: intervalSeconds
+            minimumHistory: minHistory, quietIntervals: quiet, direction: watched,
+            intervalSeconds: intervalSeconds ?? 3600
         )
         if let problem = configuration.problem { throw ValidationError(problem.message) }
         return configuration
@@ -82,43 +103,37 @@ struct Backtest: AsyncParsableCommand {
             print(AnomalyCorpus.table(AnomalyCorpus.evaluate(configuration: configuration, seeds: 0..<UInt64(seeds))))
             return
         }
+        if let nab {
+            try runNAB(nab, configuration: configuration)
+            return
+        }
         guard let input else { return }
-        let points = try readSeries(input)
-        replay(points, configuration: configuration)
+        let series = try Self.readSeries(input)
+        print("\(input): \(series.summary).")
+        if series.withoutOffset > 0 { print("Timestamps without an offset were read as UTC.") }
+        var replayed = configuration
+        if intervalSeconds == nil { replayed = AnomalyReplay.configuration(configuration, for: series) }
+        replay(series, configuration: replayed)
     }
 
-    /// Every point of the file, or a failure listing the bad lines (up to 20) with their numbers.
-    func readSeries(_ path: String) throws -> [(timestamp: Timestamp, value: Double)] {
-        guard var lines = try? LineReader(path: path) else { throw ClientFailure("cannot open \(path)") }
-        guard let header = try lines.next() else { throw ClientFailure("\(path) is empty") }
-        var reader: SeriesCSVReader
-        do {
-            reader = try SeriesCSVReader(header: header)
-        } catch {
-            throw ClientFailure("\(path): \(error)")
-        }
-        var points: [(timestamp: Timestamp, value: Double)] = []
-        var problems: [SeriesCSVReader.Problem] = []
-        var number = 1
-        while let line = try lines.next() {
-            number += 1
-            switch reader.point(line, number: number) {
-            case .success(let point?): points.append(point)
-            case .success(nil): continue
-            case .failure(let problem): problems.append(problem)
-            }
-        }
-        guard problems.isEmpty else {
+    /// Every row of the file merged into a series, or a failure listing the bad lines (up to 20) with their numbers.
+    static func readSeries(_ path: String) throws -> SeriesMerge {
+        guard let data = FileManager.default.contents(atPath: path) else { throw ClientFailure("cannot open \(path)") }
+        switch SeriesCSVReader.rows(of: String(decoding: data, as: UTF8.self)) {
+        case .success(let rows):
+            guard !rows.isEmpty else { throw ClientFailure("\(path) has no data rows") }
+            return SeriesMerge(rows)
+        case .failure(let failure):
+            let problems = failure.problems
             let shown = problems.prefix(20).map { "  \(path): \($0)" }.joined(separator: "\n")
             let more = problems.count > 20 ? "\n  … and \(problems.count - 20) more" : ""
             throw ClientFailure("\(problems.count) bad line\(problems.count == 1 ? "" : "s"), nothing replayed:\n\(shown)\(more)")
         }
-        guard !points.isEmpty else { throw ClientFailure("\(path) has no data rows") }
-        return points
     }
 
-    func replay(_ points: [(timestamp: Timestamp, value: Double)], configuration: AnomalyConfiguration) {
+    func replay(_ series: SeriesMerge, configuration: AnomalyConfiguration) {
         var state = AnomalyState()
+        let points = series.points
         var tracker = AnomalyEpisode.Tracker()
         var beyond = 0
         var coldPoints = 0
@@ -126,7 +141,7 @@ struct Backtest: AsyncParsableCommand {
             print("timestamp".padding(toLength: 22, withPad: " ", startingAt: 0) + pad("value") + pad("expected") + "score")
         }
         for point in points {
-            let assessment = AnomalyDetector.observe(point, state: &state, configuration: configuration)
+            let assessment = AnomalyDetector.observe((point.timestamp, point.value), state: &state, configuration: configuration)
             tracker.record(assessment)
             if assessment.isBeyond { beyond += 1 }
             if assessment.coldStart { coldPoints += 1 }
@@ -137,11 +152,10 @@ struct Backtest: AsyncParsableCommand {
             case .resolved?: markers.append("RESOLVED")
             case nil: break
             }
-            if assessment.adoptedNewLevel { markers.append("new level adopted") }
-            if alertsOnly, assessment.transition == nil, !assessment.adoptedNewLevel { continue }
+            if alertsOnly, assessment.transition == nil { continue }
             print(assessment.timestamp.rfc3339.padding(toLength: 22, withPad: " ", startingAt: 0)
                 + pad(number(assessment.actual)) + pad(number(assessment.expected))
-                + String(format: "%.3f", assessment.score) + (markers.isEmpty ? "" : "  " + markers.joined(separator: "  ")))
+                + String(format: "%.6f", assessment.score) + (markers.isEmpty ? "" : "  " + markers.joined(separator: "  ")))
         }
         summarize(tracker.episodes, points: points.count, beyond: beyond, coldPoints: coldPoints, configuration: configuration)
     }
@@ -155,15 +169,14 @@ struct Backtest: AsyncParsableCommand {
         print("\(episodes.count) alert\(episodes.count == 1 ? "" : "s") would have been raised\(episodes.isEmpty ? "." : ":")")
         for episode in episodes {
             let end = episode.end.map { "→ \($0.rfc3339)" } ?? "→ still open at the end"
-            let adopted = episode.adoptedNewLevel ? "  (its level became the new normal)" : ""
-            print("  \(episode.direction.rawValue) \(episode.start.rfc3339) \(end)  \(episode.intervals) intervals  peak \(impact(episode.peakImpactPerHour, episode.peakImpactPercent))\(adopted)")
+            print("  \(episode.direction.rawValue) \(episode.start.rfc3339) \(end)  \(episode.intervals) intervals  peak \(impact(episode.peakImpactPerHour, episode.peakImpactPercent))")
         }
     }
 
     func describe(_ configuration: AnomalyConfiguration) -> String {
         "direction \(configuration.direction.rawValue), relative \(String(format: "%g", configuration.relativeThreshold * 100)) %, "
             + "absolute \(configuration.absoluteThreshold.decimalString)/h, sustained \(configuration.sustainedIntervals), "
-            + "minimum history \(configuration.minimumHistory), adaptation \(configuration.adaptationIntervals), "
+            + "minimum history \(configuration.minimumHistory), quiet \(configuration.quietIntervals), "
             + "interval \(configuration.intervalSeconds) s"
     }
 
