@@ -174,7 +174,8 @@ struct AnomalyNABTests {
 func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
         let thread = Thread {
-            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(gettid()), 19)
+            // On Linux the nice value is per thread: `who` 0 is the calling thread.
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
             continuation.resume(with: Result { try body() })
         }
         thread.stackSize = 8 << 20
