@@ -54,17 +54,29 @@ public actor CitusTestServer {
     /// about to move onto Citus (`addWorkers` then adds them); it is migrated only when `migrate` is true.
     public func makeDatabase(migrate: Bool = true, workers: Bool = true) async throws -> DatabaseURL {
         counter += 1
-        let url = Self.url(try await cluster.createDatabase("chartly_c_\(pid)_\(counter)", workers: workers))
-        if migrate {
-            let store = BudgetStore(url: url, maximumConnections: 1, acquireTimeout: TestDatabase.acquireTimeout, logger: TestDatabase.testLogger)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await store.run() }
-                defer { group.cancelAll() }
-                try await Migrator(store: store).migrate()
+        let name = "chartly_c_\(pid)_\(counter)"
+        // One database at a time: distributing a schema is seconds of DDL on all three nodes, and the whole suite
+        // shares two cores; set up together, they would starve the other suites' time-bounded tests.
+        let previous = setupTail
+        let cluster = self.cluster
+        let task = Task { () throws -> DatabaseURL in
+            _ = await previous?.result
+            let url = Self.url(try await cluster.createDatabase(name, workers: workers))
+            if migrate {
+                let store = BudgetStore(url: url, maximumConnections: 1, acquireTimeout: TestDatabase.acquireTimeout, logger: TestDatabase.testLogger)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await store.run() }
+                    defer { group.cancelAll() }
+                    try await Migrator(store: store).migrate()
+                }
             }
+            return url
         }
-        return url
+        setupTail = Task { _ = await task.result }
+        return try await task.value
     }
+
+    private var setupTail: Task<Void, Never>?
 
     /// Adds the two workers to a database made with `workers: false`.
     public func addWorkers(database name: String) async throws {
