@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
     ],
     targets: [
         // Pure domain: money, time, validation, cost model, decisions. No I/O.
@@ -41,11 +42,19 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // Snappy (block format) from the system: Debian's libsnappy-dev, as Prometheus remote write compresses with it.
+        .systemLibrary(name: "CSnappy", path: "Sources/CSnappy", providers: [.apt(["libsnappy-dev"])]),
+        // Prometheus remote write 1.0 on the wire: the protobuf messages (generated from proto/, committed) and snappy.
+        .target(
+            name: "PrometheusWire",
+            dependencies: ["CSnappy", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
         .target(
             name: "BudgetServer",
             dependencies: [
                 "BudgetCore",
                 "BudgetStore",
+                "PrometheusWire",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -65,6 +74,7 @@ let package = Package(
                 "BudgetStore",
                 "BudgetServer",
                 "LocalPostgres",
+                "PrometheusWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -98,7 +108,7 @@ let package = Package(
         .testTarget(
             name: "BudgetServerTests",
             dependencies: [
-                "BudgetServer", "BudgetStore", "BudgetCore", "BudgetTestSupport", "LocalPostgres",
+                "BudgetServer", "BudgetStore", "BudgetCore", "BudgetTestSupport", "LocalPostgres", "PrometheusWire",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Yams", package: "Yams"),
@@ -107,10 +117,11 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "BudgetTestSupport", "LocalPostgres", "BudgetStore", "BudgetCore",
+                "BudgetTestSupport", "LocalPostgres", "BudgetStore", "BudgetCore", "PrometheusWire",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
-            ]
+            ],
+            exclude: ["Fixtures"]
         ),
     ]
 )

@@ -58,10 +58,10 @@ public func buildRouter(
     HealthRoutes(store: store, expectedMigration: expectedMigration).register(on: registry)
     OpenAPIRoutes().register(on: registry)
     MetricsRoutes(metrics: metrics).register(on: registry)
-    UsageRoutes(
-        store: store, configuration: configuration, limiter: ConcurrencyLimiter(limit: configuration.maximumConcurrentIngests),
-        tenantLimiter: configuration.tenantIngest, metrics: metrics
-    )
+    let ingestLimiter = ConcurrencyLimiter(limit: configuration.maximumConcurrentIngests)
+    UsageRoutes(store: store, configuration: configuration, limiter: ingestLimiter, tenantLimiter: configuration.tenantIngest, metrics: metrics)
+        .register(on: registry)
+    PrometheusRoutes(store: store, configuration: configuration, limiter: ingestLimiter, tenantLimiter: configuration.tenantIngest, metrics: metrics)
         .register(on: registry)
     RateCardRoutes(store: store).register(on: registry)
     SettingsRoutes(store: store, tenantIngest: configuration.tenantIngest).register(on: registry)

@@ -8,8 +8,10 @@ public struct ServerConfiguration: Sendable {
     public var maximumBodyBytes: Int = 8 * 1024 * 1024
     /// Largest body of any other route (413 beyond it).
     public var maximumControlBodyBytes: Int = 1024 * 1024
-    /// Most usage samples in one ingest request (413 beyond it).
+    /// Most usage samples in one ingest request (413 beyond it; a remote write over it is 400).
     public var maximumSamplesPerRequest: Int = 10_000
+    /// Largest decompressed Prometheus remote-write body (400 beyond it; checked before decompressing).
+    public var maximumRemoteWriteBytes: Int = 32 * 1024 * 1024
     /// Ingest requests in flight at once; past it 503 with Retry-After (never an unbounded queue).
     public var maximumConcurrentIngests: Int = 8
     /// Per-tenant sustained ingest, in samples per second, and the samples a tenant may send at once after being

@@ -7,6 +7,7 @@ public enum ConfigKind: String, Sendable, CaseIterable, Codable {
     case budget = "Budget"
     case policy = "ScalingPolicy"
     case alertRoute = "AlertRoute"
+    case prometheusMapping = "PrometheusMapping"
 
     var table: String {
         switch self {
@@ -14,6 +15,7 @@ public enum ConfigKind: String, Sendable, CaseIterable, Codable {
         case .budget: "budgets"
         case .policy: "scaling_policies"
         case .alertRoute: "alert_routes"
+        case .prometheusMapping: "prometheus_mappings"
         }
     }
 
@@ -24,6 +26,7 @@ public enum ConfigKind: String, Sendable, CaseIterable, Codable {
         case .budget: "budget"
         case .policy: "policy"
         case .alertRoute: "alert_route"
+        case .prometheusMapping: "prometheus_mapping"
         }
     }
 }
@@ -94,6 +97,11 @@ extension ScalingPolicy: ConfigObject {
 
 extension AlertRoute: ConfigObject {
     public static let kind = ConfigKind.alertRoute
+    public var configKey: ConfigKey { ConfigKey([("name", name)]) }
+}
+
+extension PrometheusMapping: ConfigObject {
+    public static let kind = ConfigKind.prometheusMapping
     public var configKey: ConfigKey { ConfigKey([("name", name)]) }
 }
 

@@ -77,7 +77,7 @@ extension BudgetStore {
     }
 
     /// Adds the batch's cost to the hourly and daily rollups, in lock order: per service first, then per environment.
-    private static func upsert(_ rollups: CostRollups, tenant: String, on connection: PostgresConnection, logger: Logger) async throws {
+    static func upsert(_ rollups: CostRollups, tenant: String, on connection: PostgresConnection, logger: Logger) async throws {
         let hourly = rollups.sortedHourly
         if !hourly.isEmpty {
             try await connection.perform(

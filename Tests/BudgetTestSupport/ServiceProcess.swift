@@ -46,8 +46,8 @@ public final class ServeProcess: @unchecked Sendable {
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// Starts `serve` on a free port; `arguments` are added after `serve --port N`.
-    public init(arguments: [String] = [], environment: [String: String] = [:], workingDirectory: String? = nil) throws {
-        port = try freePort()
+    public init(port: Int? = nil, arguments: [String] = [], environment: [String: String] = [:], workingDirectory: String? = nil) throws {
+        self.port = try port ?? freePort()
         logPath = FileManager.default.temporaryDirectory.appendingPathComponent("chartly-serve-\(UUID().uuidString).log").path
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))

@@ -56,7 +56,7 @@ public struct ConfigDocument: Sendable, Codable {
     }
 
     /// The kinds a document may have.
-    public static let kinds = ["RateCard", "EnvironmentCap", "Budget", "ScalingPolicy", "AlertRoute"]
+    public static let kinds = ["RateCard", "EnvironmentCap", "Budget", "ScalingPolicy", "AlertRoute", "PrometheusMapping"]
 
     /// A document that cannot be used: its source, the field (e.g. `spec.period_spend`) and why.
     public struct Invalid: Error, CustomStringConvertible {
@@ -134,6 +134,15 @@ public struct ConfigDocument: Sendable, Codable {
                 guard !tenantConfiguration.routes.contains(where: { $0.name == name }) else { throw invalid("metadata.name", "a second alert route named \(name)") }
                 tenantConfiguration.routes.append(route)
                 key = "\(ConfigKind.alertRoute.rawValue)/\(name)"
+            case "PrometheusMapping":
+                guard let name else { throw invalid("metadata.name", "a PrometheusMapping has a name", "missing_field") }
+                var mapping = try JSONDecoder().decode(ConfigSpecs.PrometheusMappingSpec.self, from: spec).mapping(name: name)
+                mapping.version = 0
+                guard !tenantConfiguration.prometheusMappings.contains(where: { $0.name == name }) else {
+                    throw invalid("metadata.name", "a second Prometheus mapping named \(name)")
+                }
+                tenantConfiguration.prometheusMappings.append(mapping)
+                key = "\(ConfigKind.prometheusMapping.rawValue)/\(name)"
             default:
                 throw invalid("kind", "unknown kind '\(kind.prefix(40))'; kinds are \(Self.kinds.joined(separator: ", "))", "unknown_kind")
             }

@@ -1,4 +1,5 @@
 import BudgetCore
+import BudgetStore
 import Foundation
 
 /// The `spec` of each configuration kind, as written in `Budgets/*.yaml` and sent to the REST routes.
@@ -193,6 +194,28 @@ enum ConfigSpecs {
         enum CodingKeys: String, CodingKey {
             case currency, prices
             case effectiveFrom = "effective_from"
+        }
+    }
+
+    /// A PrometheusMapping's spec: the mapping without its name (from `metadata.name`) and version.
+    struct PrometheusMappingSpec: Codable {
+        var environment: PrometheusMapping.LabelSource?
+        var service: PrometheusMapping.LabelSource?
+        var scrapeInterval: String?
+        var series: [PrometheusMapping.SeriesRule]?
+
+        enum CodingKeys: String, CodingKey {
+            case environment, service, series
+            case scrapeInterval = "scrape_interval"
+        }
+
+        func mapping(name: String) throws -> PrometheusMapping {
+            guard let environment else { throw Invalid(field: "environment", message: "environment is required: the label that names it, e.g. { label: namespace, map: { shop: prod } }", code: "missing_field") }
+            guard let service else { throw Invalid(field: "service", message: "service is required: the label that names it, e.g. { label: container }", code: "missing_field") }
+            guard let series else { throw Invalid(field: "series", message: "series is required: the metrics to take", code: "missing_field") }
+            let mapping = PrometheusMapping(name: name, environment: environment, service: service, scrapeInterval: scrapeInterval, series: series)
+            if let problem = mapping.problem { throw Invalid(field: problem.field, message: problem.message) }
+            return mapping
         }
     }
 }

@@ -70,6 +70,16 @@ public final class BudgetMetrics: Sendable {
         Counter(label: "samples_ingested_total", dimensions: [("tenant", tenant), ("result", "duplicate")], factory: factory).increment(by: duplicates)
     }
 
+    /// A Prometheus remote write: samples counted once, re-sent (already counted), and dropped by reason
+    /// (`no_rule`, `unmapped_environment`, `missing_label`, `invalid_name`, `invalid_value`, `histogram`, `retention`).
+    public func recordPrometheusWrite(tenant: String, samples: Int, resent: Int, dropped: [String: Int]) {
+        Counter(label: "prometheus_samples_received_total", dimensions: [("tenant", tenant)], factory: factory).increment(by: samples)
+        Counter(label: "prometheus_samples_resent_total", dimensions: [("tenant", tenant)], factory: factory).increment(by: resent)
+        for (reason, count) in dropped.sorted(by: { $0.key < $1.key }) {
+            Counter(label: "prometheus_samples_dropped_total", dimensions: [("tenant", tenant), ("reason", reason)], factory: factory).increment(by: count)
+        }
+    }
+
     /// Work waiting: `queue="alert_outbox"` (deliveries pending) or `queue="ingest_in_flight"`.
     public func setQueueDepth(_ queue: String, _ depth: Int) {
         Gauge(label: "queue_depth", dimensions: [("queue", queue)], factory: factory).record(Double(depth))
