@@ -42,3 +42,17 @@ public func freeStablePort() throws -> Int {
     }
     throw POSIXError(.EADDRINUSE)
 }
+
+/// Whether something accepts TCP connections on the loopback `port` now (one attempt, no retries).
+public func isListening(port: Int) -> Bool {
+    let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard socketFD >= 0 else { return false }
+    defer { close(socketFD) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = UInt16(port).bigEndian
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    } == 0
+}

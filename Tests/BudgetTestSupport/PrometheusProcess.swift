@@ -35,7 +35,7 @@ public final class PrometheusProcess: @unchecked Sendable {
     public func waitUntilReady() async throws {
         for _ in 0..<200 {
             guard process.isRunning else { throw ServeProcessError("prometheus exited:\n\(output)") }
-            if let (status, _) = try? await HTTP.get("\(baseURL)/-/ready"), status == 200 { return }
+            if isListening(port: port), let (status, _) = try? await HTTP.get("\(baseURL)/-/ready"), status == 200 { return }
             try await Task.sleep(for: .milliseconds(100))
         }
         throw ServeProcessError("Prometheus did not become ready:\n\(output)")
@@ -64,8 +64,13 @@ public final class PythonProcess: @unchecked Sendable {
         try process.run()
     }
 
-    deinit {
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
+    /// SIGKILL: a child of the test runner may inherit a signal mask that blocks SIGTERM.
+    public func stop() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        var status: Int32 = 0
+        waitpid(process.processIdentifier, &status, 0)
     }
+
+    deinit { stop() }
 }

@@ -57,7 +57,7 @@ public final class ServeProcess: @unchecked Sendable {
             try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
             return path
         }()
-        process = ChartlyBinary.makeProcess(["serve", "--port", "\(port)"] + arguments, environment: environment, workingDirectory: directory)
+        process = ChartlyBinary.makeProcess(["serve", "--port", "\(self.port)"] + arguments, environment: environment, workingDirectory: directory)
         process.standardOutput = log
         process.standardError = log
         try process.run()
