@@ -1,4 +1,5 @@
 import BudgetCore
+@testable import BudgetServer
 import BudgetStore
 import BudgetTestSupport
 import Foundation
@@ -199,5 +200,35 @@ struct PrometheusRemoteWriteTests {
             #expect(response.status == .unprocessableContent || response.status == .badRequest)
             #expect(response.text.contains("series[0].counter"), "\(response.text)")
         }
+    }
+}
+
+@Suite("Budgets/acme-prometheus.yaml, the shipped example")
+struct PrometheusExampleMappingTests {
+    @Test("the example mappings load, and turn kube-state-metrics and cAdvisor series into usage of prod services")
+    func exampleMappings() throws {
+        let budgets = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Budgets").path
+        let loaded = try BudgetFiles.load(directory: budgets, environmentVariables: ["ACME_WEBHOOK_SECRET": "x", "ACME_SLACK_SECRET": "x", "ACME_ALERT_SECRET": "x"])
+        let mappings = try #require(loaded.desired.tenants["acme"]?.prometheusMappings)
+        #expect(mappings.map(\.name).sorted() == ["cadvisor", "kube-state-metrics"])
+        let rules = PrometheusRules(mappings: mappings)
+        let (mapped, dropped) = rules.map([
+            RemoteWrite.Series(
+                labels: ["__name__": "kube_pod_container_resource_requests", "namespace": "shop", "pod": "worker-7d9f8c6b5-x2k4q", "container": "worker", "resource": "memory", "unit": "byte"],
+                samples: [(promTime(0), 2_147_483_648)]
+            ),
+            RemoteWrite.Series(
+                labels: ["__name__": "container_network_transmit_bytes_total", "namespace": "shop-staging", "pod": "checkout-7d9f8c6b5-x2k4q", "interface": "eth0"],
+                samples: [(promTime(0), 1)]
+            ),
+            RemoteWrite.Series(
+                labels: ["__name__": "container_network_transmit_bytes_total", "namespace": "shop", "pod": "db-0", "interface": "eth0"],
+                samples: [(promTime(0), 1)]
+            ),
+        ])
+        #expect(mapped.map { "\($0.environment)/\($0.service)/\($0.resource.rawValue)" } == ["prod/worker/memory_gib", "staging/checkout/egress_gib", "prod/db/egress_gib"])
+        #expect(mapped.first?.reading.scale == 1.0 / 1_073_741_824)
+        #expect(dropped.isEmpty)
     }
 }

@@ -105,6 +105,7 @@ public enum BudgetFiles {
         case "Budget": return try encoder.encode(decoder.decode(ConfigSpecs.BudgetSpec.self, from: node))
         case "ScalingPolicy": return try encoder.encode(decoder.decode(ConfigSpecs.PolicySpec.self, from: node))
         case "AlertRoute": return try encoder.encode(decoder.decode(ConfigSpecs.AlertRouteSpec.self, from: node))
+        case "PrometheusMapping": return try encoder.encode(decoder.decode(ConfigSpecs.PrometheusMappingSpec.self, from: node))
         default: return Data("{}".utf8)
         }
     }
