@@ -7,6 +7,7 @@ public enum ConfigKind: String, Sendable, CaseIterable, Codable {
     case budget = "Budget"
     case policy = "ScalingPolicy"
     case alertRoute = "AlertRoute"
+    case kubernetesBinding = "KubernetesBinding"
 
     var table: String {
         switch self {
@@ -14,6 +15,7 @@ public enum ConfigKind: String, Sendable, CaseIterable, Codable {
         case .budget: "budgets"
         case .policy: "scaling_policies"
         case .alertRoute: "alert_routes"
+        case .kubernetesBinding: "kubernetes_bindings"
         }
     }
 
@@ -24,6 +26,7 @@ public enum ConfigKind: String, Sendable, CaseIterable, Codable {
         case .budget: "budget"
         case .policy: "policy"
         case .alertRoute: "alert_route"
+        case .kubernetesBinding: "kubernetes_binding"
         }
     }
 }

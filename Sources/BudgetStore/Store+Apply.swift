@@ -17,6 +17,7 @@ public struct TenantConfiguration: Sendable {
     public var budgets: [Budget] = []
     public var policies: [ScalingPolicy] = []
     public var routes: [AlertRoute] = []
+    public var kubernetesBindings: [KubernetesBinding] = []
     /// `kind/key` → source.
     public var sources: [String: String] = [:]
 
@@ -72,6 +73,7 @@ extension BudgetStore {
                 plan += try await Self.applyKind(wanted.budgets, tenant: tenant, sources: wanted.sources, actor: actor, dryRun: dryRun, prune: prune, on: connection, logger: logger)
                 plan += try await Self.applyKind(wanted.policies, tenant: tenant, sources: wanted.sources, actor: actor, dryRun: dryRun, prune: prune, on: connection, logger: logger)
                 plan += try await Self.applyKind(wanted.routes, tenant: tenant, sources: wanted.sources, actor: actor, dryRun: dryRun, prune: prune, on: connection, logger: logger)
+                plan += try await Self.applyKind(wanted.kubernetesBindings, tenant: tenant, sources: wanted.sources, actor: actor, dryRun: dryRun, prune: prune, on: connection, logger: logger)
             }
             return plan
         }
