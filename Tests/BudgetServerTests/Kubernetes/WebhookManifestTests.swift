@@ -1,4 +1,4 @@
-import BudgetServer
+@testable import BudgetServer
 import BudgetStore
 import Foundation
 import Testing
@@ -86,5 +86,18 @@ struct WebhookManifestTests {
         var other = DesiredConfiguration()
         #expect(throws: ConfigDocument.Invalid.self) { try bad.resolve(into: &other) }
         do { try bad.resolve(into: &other) } catch { #expect(error.field == "spec.unbound_namespaces") }
+    }
+}
+
+@Suite("The webhook's path token")
+struct AdmissionPathTokenTests {
+    @Test("read from the webhook's path only, and redacted wherever a path is logged")
+    func pathToken() {
+        #expect(AdmissionPathToken.authorization(path: "/v1/tenants/acme/kubernetes/admission/cb_s3cret") == "Bearer cb_s3cret")
+        #expect(AdmissionPathToken.authorization(path: "/v1/tenants/acme/kubernetes/admission") == nil)
+        #expect(AdmissionPathToken.authorization(path: "/v1/tenants/acme/decisions/cb_s3cret") == nil)
+        #expect(AdmissionPathToken.authorization(path: "/v1/tenants/acme/kubernetes/admission/cb_s3cret/more") == nil)
+        #expect(AdmissionPathToken.redacted("/v1/tenants/acme/kubernetes/admission/cb_s3cret") == "/v1/tenants/acme/kubernetes/admission/<token>")
+        #expect(AdmissionPathToken.redacted("/v1/tenants/acme/decisions") == "/v1/tenants/acme/decisions")
     }
 }
