@@ -1,6 +1,7 @@
 import BudgetStore
 import Hummingbird
 import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import ServiceLifecycle
 
@@ -16,9 +17,16 @@ public func buildApplication(
     logger: Logger
 ) -> Application<RouterResponder<BudgetRequestContext>> {
     let router = buildRouter(configuration: configuration, store: store, expectedMigration: expectedMigration, metrics: metrics).router
+    let http1 = HTTPServerBuilder.http1(configuration: .init(idleTimeout: .seconds(configuration.idleTimeoutSeconds)))
+    var server = http1
+    if let tls = configuration.tls {
+        // The reloader built a context from this configuration already: it cannot fail here, and must never
+        // fall back to plain HTTP.
+        do { server = try HTTPServerBuilder.tls(http1, tlsConfiguration: tls.serverConfiguration()) } catch { fatalError("TLS: \(error)") }
+    }
     var app = Application(
         router: router,
-        server: .http1(configuration: .init(idleTimeout: .seconds(configuration.idleTimeoutSeconds))),
+        server: server,
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: "chartly-budget",
@@ -71,6 +79,7 @@ public func buildRouter(
     ApplyRoutes(store: store).register(on: registry)
     AlertRoutes(store: store).register(on: registry)
     DecisionRoutes(store: store, settings: configuration.decisions, metrics: metrics).register(on: registry)
+    AdmissionRoutes(store: store, settings: configuration.decisions, metrics: metrics).register(on: registry)
     TokenRoutes(store: store).register(on: registry)
     AuditRoutes(store: store).register(on: registry)
     DoctorRoutes(store: store).register(on: registry)

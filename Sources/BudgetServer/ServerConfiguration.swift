@@ -36,6 +36,8 @@ public struct ServerConfiguration: Sendable {
     public var alertJobs = AlertJobsService.Settings()
     /// The bootstrap admin token (`CHARTLY_ADMIN_TOKEN`); nil: only stored tokens authenticate.
     public var bootstrapAdminToken: String?
+    /// Serve the whole listener over TLS with this certificate and key (re-read when the files change); nil: HTTP.
+    public var tls: CertificateReloader?
 
     public init(host: String = "127.0.0.1", port: Int = 8080) {
         self.host = host

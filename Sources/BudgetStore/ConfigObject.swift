@@ -8,6 +8,7 @@ public enum ConfigKind: String, Sendable, CaseIterable, Codable {
     case policy = "ScalingPolicy"
     case alertRoute = "AlertRoute"
     case prometheusMapping = "PrometheusMapping"
+    case kubernetesBinding = "KubernetesBinding"
 
     var table: String {
         switch self {
@@ -16,6 +17,7 @@ public enum ConfigKind: String, Sendable, CaseIterable, Codable {
         case .policy: "scaling_policies"
         case .alertRoute: "alert_routes"
         case .prometheusMapping: "prometheus_mappings"
+        case .kubernetesBinding: "kubernetes_bindings"
         }
     }
 
@@ -27,6 +29,7 @@ public enum ConfigKind: String, Sendable, CaseIterable, Codable {
         case .policy: "policy"
         case .alertRoute: "alert_route"
         case .prometheusMapping: "prometheus_mapping"
+        case .kubernetesBinding: "kubernetes_binding"
         }
     }
 }

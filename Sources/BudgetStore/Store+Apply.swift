@@ -18,6 +18,7 @@ public struct TenantConfiguration: Sendable {
     public var policies: [ScalingPolicy] = []
     public var routes: [AlertRoute] = []
     public var prometheusMappings: [PrometheusMapping] = []
+    public var kubernetesBindings: [KubernetesBinding] = []
     /// `kind/key` → source.
     public var sources: [String: String] = [:]
 
@@ -74,6 +75,7 @@ extension BudgetStore {
                 plan += try await Self.applyKind(wanted.policies, tenant: tenant, sources: wanted.sources, actor: actor, dryRun: dryRun, prune: prune, on: connection, logger: logger)
                 plan += try await Self.applyKind(wanted.routes, tenant: tenant, sources: wanted.sources, actor: actor, dryRun: dryRun, prune: prune, on: connection, logger: logger)
                 plan += try await Self.applyKind(wanted.prometheusMappings, tenant: tenant, sources: wanted.sources, actor: actor, dryRun: dryRun, prune: prune, on: connection, logger: logger)
+                plan += try await Self.applyKind(wanted.kubernetesBindings, tenant: tenant, sources: wanted.sources, actor: actor, dryRun: dryRun, prune: prune, on: connection, logger: logger)
             }
             return plan
         }

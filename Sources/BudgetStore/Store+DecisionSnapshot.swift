@@ -18,7 +18,7 @@ extension BudgetStore {
         let known = configs.entry(for: key)
         let statement = DecisionSnapshotStatement(
             tenant: tenant, environment: request.environment, service: request.service, now: now, runRateHour: runRateHour,
-            currentReplicas: request.currentReplicas, scaleUp: request.desiredReplicas > request.currentReplicas,
+            currentReplicas: request.currentReplicas, scaleUp: request.mayCostMore,
             lockTimeout: lockTimeout, knownGeneration: known?.generation ?? 0, knownServerStart: known?.serverStart ?? .epoch
         )
         var rows: [DecisionSnapshotStatement.Row] = []

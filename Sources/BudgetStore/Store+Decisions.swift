@@ -51,7 +51,7 @@ extension BudgetStore {
         let configs = decisionConfigs
         let engineCache = self.engineCache
         do {
-            let scaleUp = request.desiredReplicas > request.currentReplicas
+            let scaleUp = request.mayCostMore
             return try await decisions.submit(
                 tenant: tenant, environment: request.environment, service: request.service, scaleUp: scaleUp, store: self
             ) { connection, lockTimeout in
@@ -99,7 +99,7 @@ extension BudgetStore {
     /// The alerts a decision raises: one per cost limit that vetoed (deny, or clamp) and one per warn-mode breach.
     static func capAlerts(for decision: StoredDecision) -> [AlertDraft] {
         let request = decision.request
-        let costCodes: Set<String> = ["cap_period_spend", "cap_hourly_run_rate", "cap_cpu_cores", "cap_memory_gib", "cap_replicas", "budget_forecast", "unpriced"]
+        let costCodes: Set<String> = ["cap_period_spend", "cap_hourly_run_rate", "cap_cpu_cores", "cap_memory_gib", "cap_replicas", "budget_forecast", "unpriced", "unknown_resources"]
         var drafts: [AlertDraft] = []
         for reason in decision.result.reasons where costCodes.contains(reason.code) && reason.enforcement != .dryrun {
             let veto = reason.enforcement == .deny
@@ -151,10 +151,12 @@ extension BudgetStore {
         let replicas = decision.result.reservedReplicas
         let resources = request.perReplicaResources
         let rate = decision.result.incrementalCostPerHour?.nanos ?? 0
-        let cpu = Double(replicas) * (resources[.cpuCores] ?? 0)
-        let memory = Double(replicas) * (resources[.memoryGiB] ?? 0)
+        // A resize of the current replicas (a new pod template) that was not refused holds what it adds too.
+        let resized = decision.result.outcome == .deny ? [:] : request.resizeChange
+        let cpu = max(0, Double(replicas) * (resources[.cpuCores] ?? 0) + (resized[.cpuCores] ?? 0))
+        let memory = max(0, Double(replicas) * (resources[.memoryGiB] ?? 0) + (resized[.memoryGiB] ?? 0))
         let now = decision.snapshot.evaluatedAt
-        let reserve = replicas > 0
+        let reserve = replicas > 0 || (rate > 0 && decision.result.outcome != .deny)
         let statement = RecordDecisionStatement(
             tenant: decision.tenant, decisionID: decision.id, request: request, outcome: decision.result.outcome.rawValue,
             allowedReplicas: decision.result.allowedReplicas, evaluatedAt: now, requestJSON: decision.requestJSON,
@@ -165,6 +167,37 @@ extension BudgetStore {
             for try await _ in try await connection.execute(CitusRecordDecisionStatement(base: statement), logger: logger) {}
         } else {
             for try await _ in try await connection.execute(statement, logger: logger) {}
+        }
+    }
+
+    /// Evaluates a scaling request against a snapshot taken now, and records nothing: no decision, no
+    /// reservation, no alert (a dry run). The snapshot's locks are released with the rolled-back transaction.
+    public func evaluate(tenant: String, request: DecisionRequest, now: Timestamp) async throws -> (snapshot: DecisionSnapshot, result: DecisionResult) {
+        let logger = self.logger
+        let configs = decisionConfigs
+        let engineCache = self.engineCache
+        return try await withConnection { connection in
+            try await connection.perform("BEGIN", logger: logger)
+            do {
+                let citus = try await engineCache.engine(on: connection, logger: logger).isCitus
+                let snapshot = try await Self.snapshot(
+                    tenant: tenant, request: request, now: now, runRateHour: Forecast.latestCompleteHour(at: now), lockTimeout: "1s",
+                    configs: configs, citus: citus, on: connection, logger: logger
+                )
+                try await connection.perform("ROLLBACK", logger: logger)
+                return (snapshot, DecisionEngine.evaluate(request, snapshot))
+            } catch {
+                try? await connection.perform("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
+
+    /// The decision stored under `requestID`, if any.
+    public func decision(tenant: String, requestID: String) async throws -> StoredDecision? {
+        let logger = self.logger
+        return try await withConnection { connection in
+            try await Self.storedDecision(tenant: tenant, requestID: requestID, on: connection, logger: logger)
         }
     }
 

@@ -10,7 +10,7 @@ struct ChartlyBudget: AsyncParsableCommand {
         discussion: """
             Exit codes: 0 success (decide: allow), 1 failure, 3 clamp, 4 deny, 5 some input was rejected, 64 bad command line.
             """,
-        subcommands: [Serve.self, Migrate.self, Apply.self, Decide.self, Replay.self, Ingest.self, Status.self, ImportFocus.self, ImportPrometheus.self, Backtest.self, Token.self, Doctor.self, Bench.self, Simulate.self]
+        subcommands: [Serve.self, Migrate.self, Apply.self, Decide.self, Replay.self, Ingest.self, Status.self, ImportFocus.self, ImportPrometheus.self, Backtest.self, Token.self, Doctor.self, Bench.self, Simulate.self, Kubernetes.self]
     )
 
     /// As ArgumentParser's, but a database error that reaches the top says what the database said (PostgresNIO's

@@ -212,6 +212,7 @@ struct PrometheusExampleMappingTests {
         let loaded = try BudgetFiles.load(directory: budgets, environmentVariables: ["ACME_WEBHOOK_SECRET": "x", "ACME_SLACK_SECRET": "x", "ACME_ALERT_SECRET": "x"])
         let mappings = try #require(loaded.desired.tenants["acme"]?.prometheusMappings)
         #expect(mappings.map(\.name).sorted() == ["cadvisor", "kube-state-metrics"])
+        #expect(loaded.desired.tenants["acme"]?.kubernetesBindings.map(\.name) == ["cluster-a"], "Budgets/acme-kubernetes.yaml loads too")
         let rules = PrometheusRules(mappings: mappings)
         let (mapped, dropped) = rules.map([
             RemoteWrite.Series(

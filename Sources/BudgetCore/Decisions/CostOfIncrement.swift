@@ -9,21 +9,54 @@ struct CostOfIncrement {
     let unpriced: [String]
     let currency: String
 
+    /// What resizing the current replicas adds per hour (currentReplicas × (new − old) per replica; zero when
+    /// nothing is resized, negative when they shrink).
+    let resizeCost: Money
+    /// What resizing adds of each resource (for the resource ceilings).
+    let resizeChange: [Resource: Double]
+
     init(request: DecisionRequest, snapshot: DecisionSnapshot) {
         self.request = request
         self.snapshot = snapshot
         currency = snapshot.rateCard?.currency.code ?? ""
+        resizeChange = request.resizeChange
+        if let unknown = request.resourcesUnknown {
+            perReplica = nil
+            resizeCost = .zero
+            unpriced = [unknown]
+            return
+        }
         guard let card = snapshot.rateCard else {
             perReplica = nil
+            resizeCost = .zero
             unpriced = ["a rate card"]
             return
         }
+        let new = Self.replicaCost(request.perReplicaResources, card: card)
+        var missing = new.missing
+        var resize = Money.zero
+        if !resizeChange.isEmpty {
+            let old = Self.replicaCost(request.currentPerReplicaResources, card: card)
+            missing += old.missing.filter { !missing.contains($0) }
+            if let newCost = new.cost, let oldCost = old.cost,
+                let difference = newCost.subtracting(oldCost), let total = difference.multiplied(by: request.currentReplicas)
+            {
+                resize = total
+            }
+        }
+        perReplica = missing.isEmpty ? new.cost : nil
+        resizeCost = resize
+        unpriced = missing.map { "a price for \($0)" }
+    }
+
+    /// Cost of one replica with `resources` for one hour under `card`, and the resources it has no price for.
+    static func replicaCost(_ resources: [Resource: Double], card: RateCard) -> (cost: Money?, missing: [String]) {
         // A price on `replicas` is per replica-hour; the others come from the per-replica resources.
         var total = card.prices[.replicas].flatMap {
             CostArithmetic.gaugeCost(quantity: Quantity(1)!, durationMicroseconds: Timestamp.microsecondsPerHour, pricePerUnitHour: $0)
         } ?? Money.zero
         var missing: [String] = []
-        for (resource, amount) in request.perReplicaResources.sorted(by: { $0.key < $1.key }) where amount > 0 {
+        for (resource, amount) in resources.sorted(by: { $0.key < $1.key }) where amount > 0 {
             guard let price = card.prices[resource], let quantity = Quantity(amount),
                 let cost = CostArithmetic.gaugeCost(quantity: quantity, durationMicroseconds: Timestamp.microsecondsPerHour, pricePerUnitHour: price),
                 let sum = total.adding(cost)
@@ -33,27 +66,27 @@ struct CostOfIncrement {
             }
             total = sum
         }
-        perReplica = missing.isEmpty ? total : nil
-        unpriced = missing.map { "a price for \($0)" }
+        return (missing.isEmpty ? total : nil, missing)
     }
 
-    /// The cost per hour of `replicas` more replicas.
+    /// The cost per hour of `replicas` more replicas (and of resizing the current ones, when the change does).
     func perHour(_ replicas: Int) -> Money? {
-        perReplica?.multiplied(by: replicas)
+        perReplica?.multiplied(by: replicas)?.adding(resizeCost)
     }
 
     /// spend so far + (run rate + reservations + increment) × time left, for `figures` over a period.
-    func projection(_ figures: DecisionSnapshot.Figures, increment: Int, periodEnd: Timestamp, periodStart: Timestamp) -> Money? {
+    /// `increment` nil adds nothing (a refused change); 0 adds only the resize, if any.
+    func projection(_ figures: DecisionSnapshot.Figures, increment: Int?, periodEnd: Timestamp, periodStart: Timestamp) -> Money? {
         let now = snapshot.evaluatedAt
         let left = max(0, periodEnd.microsecondsSinceEpoch - max(now, periodStart).microsecondsSinceEpoch)
-        let added = increment == 0 ? Money.zero : perHour(increment)
+        let added = increment.map { $0 == 0 && resizeCost == .zero ? Money.zero : perHour($0) } ?? Money.zero
         guard let added, let rate = figures.runRatePerHour.adding(figures.reservedPerHour)?.adding(added),
             let carried = CostArithmetic.perHour(rate, over: left)
         else { return nil }
         return figures.spendSoFar.adding(carried)
     }
 
-    func environmentProjection(increment: Int) -> Money? {
+    func environmentProjection(increment: Int?) -> Money? {
         projection(snapshot.environmentFigures, increment: increment, periodEnd: snapshot.periodEnd, periodStart: snapshot.periodStart)
     }
 
@@ -99,7 +132,16 @@ struct CostOfIncrement {
     }
 
     private func unknownCost(_ name: String, kind: String, enforcement: Enforcement) -> DecisionEngine.Constraint {
-        .init(
+        if let unknown = request.resourcesUnknown {
+            return .init(
+                maximumIncrement: 0,
+                reason: .init(
+                    code: "unknown_resources", limitName: name, limit: kind, value: "unknown", enforcement: enforcement,
+                    message: "cannot check \(kind) \(name): \(unknown), so the increment's cost is unknown"
+                )
+            )
+        }
+        return .init(
             maximumIncrement: 0,
             reason: .init(
                 code: "unpriced", limitName: name, limit: kind, value: unpriced.joined(separator: ", "), enforcement: enforcement,
@@ -149,22 +191,23 @@ struct CostOfIncrement {
             }
         }
         let resources = request.perReplicaResources
-        let ceilings: [(code: String, name: String, limit: Double?, inUse: Double, perReplica: Double)] = [
-            ("cap_cpu_cores", "cpu_cores", cap.maximumCPUCores, figures.cpuCores, resources[.cpuCores] ?? 0),
-            ("cap_memory_gib", "memory_gib", cap.maximumMemoryGiB, figures.memoryGiB, resources[.memoryGiB] ?? 0),
-            ("cap_replicas", "replicas", cap.maximumReplicas.map(Double.init), figures.replicas, 1),
+        let ceilings: [(code: String, name: String, limit: Double?, inUse: Double, perReplica: Double, resize: Double)] = [
+            ("cap_cpu_cores", "cpu_cores", cap.maximumCPUCores, figures.cpuCores, resources[.cpuCores] ?? 0, resizeChange[.cpuCores] ?? 0),
+            ("cap_memory_gib", "memory_gib", cap.maximumMemoryGiB, figures.memoryGiB, resources[.memoryGiB] ?? 0, resizeChange[.memoryGiB] ?? 0),
+            ("cap_replicas", "replicas", cap.maximumReplicas.map(Double.init), figures.replicas, 1, 0),
         ]
         for ceiling in ceilings {
             guard let limit = ceiling.limit, ceiling.perReplica > 0 else { continue }
-            let fits = CostOfIncrement.largest(upTo: requested) { n in ceiling.inUse + Double(n) * ceiling.perReplica <= limit + 1e-9 }
-            let wanted = ceiling.inUse + Double(requested) * ceiling.perReplica
+            let inUse = ceiling.inUse + ceiling.resize
+            let fits = CostOfIncrement.largest(upTo: requested) { n in inUse + Double(n) * ceiling.perReplica <= limit + 1e-9 }
+            let wanted = inUse + Double(requested) * ceiling.perReplica
             constraints.append(
                 .init(
                     maximumIncrement: fits,
                     reason: .init(
                         code: ceiling.code, limitName: cap.name, limit: DecisionEngine.number(limit), value: DecisionEngine.number(wanted),
                         enforcement: cap.enforcement,
-                        message: "\(verb) cap \(cap.name): requested +\(DecisionEngine.number(Double(requested) * ceiling.perReplica)) \(ceiling.name), "
+                        message: "\(verb) cap \(cap.name): requested +\(DecisionEngine.number(Double(requested) * ceiling.perReplica + ceiling.resize)) \(ceiling.name), "
                             + "in use \(DecisionEngine.number(ceiling.inUse)), limit \(DecisionEngine.number(limit))"
                     )
                 )

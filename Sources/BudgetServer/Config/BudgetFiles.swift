@@ -106,6 +106,7 @@ public enum BudgetFiles {
         case "ScalingPolicy": return try encoder.encode(decoder.decode(ConfigSpecs.PolicySpec.self, from: node))
         case "AlertRoute": return try encoder.encode(decoder.decode(ConfigSpecs.AlertRouteSpec.self, from: node))
         case "PrometheusMapping": return try encoder.encode(decoder.decode(ConfigSpecs.PrometheusMappingSpec.self, from: node))
+        case "KubernetesBinding": return try encoder.encode(decoder.decode(KubernetesBindingSpec.self, from: node))
         default: return Data("{}".utf8)
         }
     }

@@ -56,7 +56,7 @@ public struct ConfigDocument: Sendable, Codable {
     }
 
     /// The kinds a document may have.
-    public static let kinds = ["RateCard", "EnvironmentCap", "Budget", "ScalingPolicy", "AlertRoute", "PrometheusMapping"]
+    public static let kinds = ["RateCard", "EnvironmentCap", "Budget", "ScalingPolicy", "AlertRoute", "PrometheusMapping", "KubernetesBinding"]
 
     /// A document that cannot be used: its source, the field (e.g. `spec.period_spend`) and why.
     public struct Invalid: Error, CustomStringConvertible {
@@ -143,6 +143,14 @@ public struct ConfigDocument: Sendable, Codable {
                 }
                 tenantConfiguration.prometheusMappings.append(mapping)
                 key = "\(ConfigKind.prometheusMapping.rawValue)/\(name)"
+            case "KubernetesBinding":
+                guard let name else { throw invalid("metadata.name", "a KubernetesBinding has a name (the cluster's)", "missing_field") }
+                let binding = try JSONDecoder().decode(KubernetesBindingSpec.self, from: spec).binding(name: name)
+                guard !tenantConfiguration.kubernetesBindings.contains(where: { $0.name == name }) else {
+                    throw invalid("metadata.name", "a second KubernetesBinding named \(name)")
+                }
+                tenantConfiguration.kubernetesBindings.append(binding)
+                key = "\(ConfigKind.kubernetesBinding.rawValue)/\(name)"
             default:
                 throw invalid("kind", "unknown kind '\(kind.prefix(40))'; kinds are \(Self.kinds.joined(separator: ", "))", "unknown_kind")
             }

@@ -12,7 +12,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch {
             let apiError = Self.translate(error)
             if apiError.status.code >= 500 {
-                context.logger.error("request failed", metadata: ["error": "\(describeDatabaseError(error))", "path": "\(request.uri.path)"])
+                context.logger.error("request failed", metadata: ["error": "\(describeDatabaseError(error))", "path": "\(AdmissionPathToken.redacted(request.uri.path))"])
             }
             return apiError.makeResponse()
         }

@@ -26,11 +26,18 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Minutes an unconfirmed reservation holds headroom.")
     var reservationTTLMinutes: Int = 15
 
+    @Option(help: "PEM certificate chain: serve the whole listener over TLS (re-read when the file changes). Needs --tls-key.")
+    var tlsCert: String?
+
+    @Option(help: "PEM private key of --tls-cert.")
+    var tlsKey: String?
+
     @Option(help: "Log format: json (one object per line) or text. Level from LOG_LEVEL (default info).")
     var logFormat: String = ProcessInfo.processInfo.environment["LOG_FORMAT"] ?? "json"
 
     func validate() throws {
         guard ["json", "text"].contains(logFormat) else { throw ValidationError("--log-format must be json or text") }
+        guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
     }
 
     /// `CHARTLY_ADMIN_TOKEN`; on the embedded default without it, one generated once and kept under the data directory.
@@ -72,12 +79,21 @@ struct Serve: AsyncParsableCommand {
             }
         }
         let desiredBudgets = desired
+        var tls: CertificateReloader?
+        if let tlsCert, let tlsKey {
+            do {
+                tls = try CertificateReloader(certificatePath: tlsCert, keyPath: tlsKey, logger: makeLogger("chartly.tls"))
+            } catch {
+                throw ClientFailure("\(error)")
+            }
+        }
         try await database.withDatabase(logger: logger) { url, embedded in
             if embedded { logger.info("using the embedded PostgreSQL", metadata: ["url": "\(url)"]) }
             let store = BudgetStore(url: url, maximumConnections: 40, logger: logger)
             let migrator = try Migrator(store: store)
             var configuration = limits.apply(to: ServerConfiguration(host: host, port: port))
             configuration.bootstrapAdminToken = try bootstrapAdminToken(embedded: embedded, logger: logger)
+            configuration.tls = tls
             configuration.decisions = DecisionSettings(reservationTTL: .minutes(Int64(reservationTTLMinutes)))
             // The background jobs start once the schema is migrated.
             let migrated = StartGate()
