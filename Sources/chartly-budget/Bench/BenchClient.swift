@@ -37,16 +37,19 @@ final class BenchClient: Sendable {
         try await send(.GET, path, token: token, body: nil)
     }
 
-    func post(_ path: String, token: String, body: ByteBuffer) async throws -> Response {
-        try await send(.POST, path, token: token, body: body)
+    func post(_ path: String, token: String, body: ByteBuffer, contentType: String = "application/json", extraHeaders: [(String, String)] = []) async throws -> Response {
+        try await send(.POST, path, token: token, body: body, contentType: contentType, extraHeaders: extraHeaders)
     }
 
-    func send(_ method: HTTPMethod, _ path: String, token: String, body: ByteBuffer?) async throws -> Response {
+    func send(
+        _ method: HTTPMethod, _ path: String, token: String, body: ByteBuffer?, contentType: String = "application/json", extraHeaders: [(String, String)] = []
+    ) async throws -> Response {
         var headers = HTTPHeaders()
         headers.add(name: "Host", value: "\(host):\(port)")
         headers.add(name: "Authorization", value: "Bearer \(token)")
+        for (name, value) in extraHeaders { headers.add(name: name, value: value) }
         if let body {
-            headers.add(name: "Content-Type", value: "application/json")
+            headers.add(name: "Content-Type", value: contentType)
             headers.add(name: "Content-Length", value: String(body.readableBytes))
         }
         let head = HTTPRequestHead(version: .http1_1, method: method, uri: path, headers: headers)

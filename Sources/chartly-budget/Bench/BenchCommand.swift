@@ -36,7 +36,7 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Timed rounds of tenant B's operations per isolation phase (10 a second on average).")
     var isolationRounds: Int = 400
 
-    @Option(help: "Which parts to run (ingest, read, decide, isolation); default all.")
+    @Option(help: "Which parts to run (ingest, read, decide, isolation, remote-write); default all but remote-write.")
     var only: [String] = []
 
     @Flag(help: "Also run the ingest and decision parts on a local Citus cluster (a coordinator and two workers; needs ../shared/scripts/install-citus) and print both engines side by side.")
@@ -52,6 +52,10 @@ struct Bench: AsyncParsableCommand {
     var cpuBurstPeriodMs: Int = 100
 
     func validate() throws {
+        let known = ["ingest", "read", "decide", "isolation", "remote-write"]
+        if let unknown = only.first(where: { !known.contains($0) }) {
+            throw ValidationError("--only \(unknown) is not a part; parts are \(known.joined(separator: ", "))")
+        }
         guard isolationRounds >= 1 else { throw ValidationError("--isolation-rounds must be at least 1, got \(isolationRounds)") }
         guard cpuBurstPeriodMs >= 1 else { throw ValidationError("--cpu-burst-period-ms must be at least 1, got \(cpuBurstPeriodMs)") }
         guard (0..<cpuBurstPeriodMs).contains(cpuBurstMs) else {
@@ -77,6 +81,22 @@ struct Bench: AsyncParsableCommand {
             var figures = EngineFigures()
             if parts.contains("ingest") {
                 figures.ingest = try await Self.ingest(samples: samples, batchSize: batchSize, clients: clients, in: environment, logger: logger)
+            }
+            if parts.contains("remote-write") {
+                let json: IngestBenchmark.Result
+                if let measured = figures.ingest {
+                    json = measured
+                } else {
+                    json = try await Self.ingest(samples: samples, batchSize: 2_000, clients: clients, in: environment, logger: logger)
+                }
+                let remote = try await RemoteWriteBenchmark(samples: samples, clients: clients).run(in: environment, logger: logger)
+                print("")
+                print("remote write: \(remote.samples) samples of kube_pod_container_resource_requests, 2,000 per request (200 series × 10 scrapes), \(clients) clients, each its own series in time order")
+                print("  remote write        \(Format.rate(remote.rate)) samples/s  (\(Format.seconds(remote.seconds)); \(remote.pieces) minutes of usage priced)")
+                print("  JSON  POST /usage   \(Format.rate(json.httpRate)) samples/s  (the ingest figure above, same run)")
+                print("  raw   COPY          \(Format.rate(json.copyRate)) samples/s")
+                let ratio = remote.rate / json.httpRate
+                print("  ratio remote write / JSON \(String(format: "%.2f", ratio))   goal ≥ 0.5: \(ratio >= 0.5 ? "ok" : "UNDER");  remote write / COPY \(String(format: "%.2f", remote.rate / json.copyRate))")
             }
             if parts.contains("decide") {
                 figures.decisions = try await Self.decide(seconds: decisionSeconds, in: environment, logger: logger)
