@@ -1,3 +1,4 @@
+import BudgetServer
 import ArgumentParser
 import BudgetStore
 import Foundation
@@ -36,7 +37,7 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Timed rounds of tenant B's operations per isolation phase (10 a second on average).")
     var isolationRounds: Int = 400
 
-    @Option(help: "Which parts to run (ingest, read, decide, isolation, remote-write); default all but remote-write.")
+    @Option(help: "Which parts to run (ingest, read, decide, isolation, remote-write, webhook); default all but remote-write and webhook.")
     var only: [String] = []
 
     @Flag(help: "Also run the ingest and decision parts on a local Citus cluster (a coordinator and two workers; needs ../shared/scripts/install-citus) and print both engines side by side.")
@@ -52,7 +53,7 @@ struct Bench: AsyncParsableCommand {
     var cpuBurstPeriodMs: Int = 100
 
     func validate() throws {
-        let known = ["ingest", "read", "decide", "isolation", "remote-write"]
+        let known = ["ingest", "read", "decide", "isolation", "remote-write", "webhook"]
         if let unknown = only.first(where: { !known.contains($0) }) {
             throw ValidationError("--only \(unknown) is not a part; parts are \(known.joined(separator: ", "))")
         }
@@ -76,6 +77,24 @@ struct Bench: AsyncParsableCommand {
         let burst = cpuBurstMs > 0 ? CPUBurst(burst: .milliseconds(cpuBurstMs), period: .milliseconds(cpuBurstPeriodMs)) : nil
         defer { burst?.stop() }
         if cpuBurstMs > 0 { print("with a busy loop of \(cpuBurstMs) ms, one every \(cpuBurstPeriodMs) ms on average (random gaps), on a thread of its own, for the whole run") }
+        if parts.contains("webhook") {
+            let (certificate, key) = try WebhookBenchmark.makeCertificate()
+            let reloader = try CertificateReloader(certificatePath: certificate, keyPath: key, logger: logger)
+            let webhook = try await InProcessService.with(
+                databaseURL: databaseURL, name: "bench_tls", maximumConnections: 40, logger: logger, configure: { $0.tls = reloader }
+            ) { environment in
+                try await WebhookBenchmark(seconds: decisionSeconds).run(baseURL: environment.baseURL, token: environment.token, certificate: certificate)
+            }
+            print("")
+            print("webhook: POST …/kubernetes/admission (a Deployment CREATE of 3 replicas in a bound namespace, allowed and reserved) beside POST …/decisions of the same scale-up, both over TLS (ECDSA P-256, keep-alive), \(String(format: "%.0f", decisionSeconds)) s each")
+            print("  path        clients   requests/s        p50        p99   p99 webhook / decisions   goal: p99 < 10 ms at 8")
+            for figure in webhook {
+                let baseline = webhook.first { $0.path == "decisions" && $0.clients == figure.clients }
+                let ratio = figure.path == "webhook" ? baseline.map { String(format: "%.2f", figure.p99 / $0.p99) } ?? "" : ""
+                let goal = figure.path == "webhook" && figure.clients == 8 ? (figure.p99 < 10 ? "  ok" : "  OVER") : ""
+                print("  \(figure.path.padding(toLength: 10, withPad: " ", startingAt: 0))  \(String(format: "%7d", figure.clients))  \(String(format: "%11.0f", figure.rate))  \(Format.millis(figure.p50))  \(Format.millis(figure.p99))   \(ratio)\(goal)")
+            }
+        }
         let single = try await InProcessService.with(databaseURL: databaseURL, name: "bench", maximumConnections: 40, logger: logger) { environment in
             let startMemory = ProcessMemory.figures()
             var figures = EngineFigures()

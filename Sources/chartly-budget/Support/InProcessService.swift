@@ -129,7 +129,7 @@ struct InProcessService {
             }
             do {
                 let service = InProcessService(
-                    url: url, store: store, baseURL: "http://127.0.0.1:\(port)", token: token, tenantIngest: configuration.tenantIngest,
+                    url: url, store: store, baseURL: "\(configuration.tls == nil ? "http" : "https")://127.0.0.1:\(port)", token: token, tenantIngest: configuration.tenantIngest,
                     client: BenchClient(host: "127.0.0.1", port: port)
                 )
                 try await service.waitUntilReady()
@@ -148,7 +148,8 @@ struct InProcessService {
 
     func waitUntilReady() async throws {
         for _ in 0..<400 {
-            if let answer = try? await BenchHTTP.client.execute(.init(url: baseURL + "/ready"), timeout: .seconds(2)), answer.status == .ok {
+            let client = baseURL.hasPrefix("https") ? BenchHTTP.unverifiedTLSClient : BenchHTTP.client
+            if let answer = try? await client.execute(.init(url: baseURL + "/ready"), timeout: .seconds(2)), answer.status == .ok {
                 return
             }
             try await Task.sleep(for: .milliseconds(50))
