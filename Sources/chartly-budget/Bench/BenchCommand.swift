@@ -86,7 +86,7 @@ struct Bench: AsyncParsableCommand {
                 try await WebhookBenchmark(seconds: decisionSeconds).run(baseURL: environment.baseURL, token: environment.token, certificate: certificate)
             }
             print("")
-            print("webhook: POST …/kubernetes/admission (a Deployment CREATE of 3 replicas in a bound namespace, allowed and reserved) beside POST …/decisions of the same scale-up, both over TLS (ECDSA P-256, keep-alive), \(String(format: "%.0f", decisionSeconds)) s each")
+            print("webhook: POST …/kubernetes/admission (a Deployment CREATE of 3 replicas, allowed and reserved, spread over 8 bound namespaces, one environment each) beside POST …/decisions of the same scale-up, both over TLS (ECDSA P-256, keep-alive), \(String(format: "%.0f", decisionSeconds)) s each")
             print("  path        clients   requests/s        p50        p99   p99 webhook / decisions   goal: p99 < 10 ms at 8")
             for figure in webhook {
                 let baseline = webhook.first { $0.path == "decisions" && $0.clients == figure.clients }

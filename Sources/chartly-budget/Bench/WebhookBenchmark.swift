@@ -38,23 +38,28 @@ struct WebhookBenchmark {
         return (directory + "/cert.pem", directory + "/key.pem")
     }
 
-    static let setup = #"""
-        {"documents":[
-          {"kind":"RateCard","metadata":{"tenant":"bench-k8s"},"spec":{"currency":"USD","effective_from":"2026-01-01T00:00:00Z","prices":{"cpu_cores":"0.04","memory_gib":"0.005"}}},
-          {"kind":"EnvironmentCap","metadata":{"tenant":"bench-k8s","environment":"prod","name":"prod-hard"},"spec":{"hourly_run_rate":"1000000.00"}},
-          {"kind":"KubernetesBinding","metadata":{"tenant":"bench-k8s","name":"cluster-a"},"spec":{"namespaces":{"shop":"prod"},"service_label":"app.kubernetes.io/name"}},
-        \#((0..<8).map { #"{"kind":"ScalingPolicy","metadata":{"tenant":"bench-k8s","environment":"prod","service":"svc-\#($0)"},"spec":{"min_replicas":1,"max_replicas":10000000,"scale_up":{"cooldown_seconds":0}}}"# }.joined(separator: ",\n"))
-        ]}
-        """#
+    /// Eight bound namespaces, one environment each (the decision benchmark's "spread" layout: scale-ups of
+    /// different environments do not wait for one another), each with a cap and a scaling policy for `svc`.
+    static let setup: String = {
+        var documents = [
+            #"{"kind":"RateCard","metadata":{"tenant":"bench-k8s"},"spec":{"currency":"USD","effective_from":"2026-01-01T00:00:00Z","prices":{"cpu_cores":"0.04","memory_gib":"0.005"}}}"#,
+            #"{"kind":"KubernetesBinding","metadata":{"tenant":"bench-k8s","name":"cluster-a"},"spec":{"namespaces":{\#((0..<8).map { #""shop-\#($0)":"env-\#($0)""# }.joined(separator: ","))},"service_label":"app.kubernetes.io/name"}}"#,
+        ]
+        for index in 0..<8 {
+            documents.append(#"{"kind":"EnvironmentCap","metadata":{"tenant":"bench-k8s","environment":"env-\#(index)","name":"env-\#(index)-hard"},"spec":{"hourly_run_rate":"1000000.00"}}"#)
+            documents.append(#"{"kind":"ScalingPolicy","metadata":{"tenant":"bench-k8s","environment":"env-\#(index)","service":"svc"},"spec":{"min_replicas":1,"max_replicas":10000000,"scale_up":{"cooldown_seconds":0}}}"#)
+        }
+        return #"{"documents":["# + documents.joined(separator: ",") + "]}"
+    }()
 
-    static func review(uid: String, name: String) -> String {
+    static func review(uid: String, name: String, namespace: String) -> String {
         #"""
-        {"kind":"AdmissionReview","apiVersion":"admission.k8s.io/v1","request":{"uid":"\#(uid)","kind":{"group":"apps","version":"v1","kind":"Deployment"},"resource":{"group":"apps","version":"v1","resource":"deployments"},"requestKind":{"group":"apps","version":"v1","kind":"Deployment"},"requestResource":{"group":"apps","version":"v1","resource":"deployments"},"name":"\#(name)","namespace":"shop","operation":"CREATE","userInfo":{"username":"system:serviceaccount:kube-system:deployment-controller","groups":["system:serviceaccounts","system:authenticated"]},"object":{"kind":"Deployment","apiVersion":"apps/v1","metadata":{"name":"\#(name)","namespace":"shop","labels":{"app.kubernetes.io/name":"\#(name)"}},"spec":{"replicas":3,"selector":{"matchLabels":{"app.kubernetes.io/name":"\#(name)"}},"template":{"metadata":{"labels":{"app.kubernetes.io/name":"\#(name)"}},"spec":{"containers":[{"name":"app","image":"registry.example.com/app:1.4.2","resources":{"requests":{"cpu":"2","memory":"4Gi"}}}]}}}},"oldObject":null,"dryRun":false,"options":{"kind":"CreateOptions","apiVersion":"meta.k8s.io/v1"}}}
+        {"kind":"AdmissionReview","apiVersion":"admission.k8s.io/v1","request":{"uid":"\#(uid)","kind":{"group":"apps","version":"v1","kind":"Deployment"},"resource":{"group":"apps","version":"v1","resource":"deployments"},"requestKind":{"group":"apps","version":"v1","kind":"Deployment"},"requestResource":{"group":"apps","version":"v1","resource":"deployments"},"name":"\#(name)","namespace":"\#(namespace)","operation":"CREATE","userInfo":{"username":"system:serviceaccount:kube-system:deployment-controller","groups":["system:serviceaccounts","system:authenticated"]},"object":{"kind":"Deployment","apiVersion":"apps/v1","metadata":{"name":"\#(name)","namespace":"\#(namespace)","labels":{"app.kubernetes.io/name":"\#(name)"}},"spec":{"replicas":3,"selector":{"matchLabels":{"app.kubernetes.io/name":"\#(name)"}},"template":{"metadata":{"labels":{"app.kubernetes.io/name":"\#(name)"}},"spec":{"containers":[{"name":"app","image":"registry.example.com/app:1.4.2","resources":{"requests":{"cpu":"2","memory":"4Gi"}}}]}}}},"oldObject":null,"dryRun":false,"options":{"kind":"CreateOptions","apiVersion":"meta.k8s.io/v1"}}}
         """#
     }
 
-    static func decision(id: String, name: String) -> String {
-        #"{"request_id":"\#(id)","environment":"prod","service":"\#(name)","current_replicas":0,"desired_replicas":3,"per_replica":{"cpu_cores":2,"memory_gib":4},"signals":[{"name":"cpu_utilization","value":0.9}]}"#
+    static func decision(id: String, name: String, environment: String) -> String {
+        #"{"request_id":"\#(id)","environment":"\#(environment)","service":"\#(name)","current_replicas":0,"desired_replicas":3,"per_replica":{"cpu_cores":2,"memory_gib":4},"signals":[{"name":"cpu_utilization","value":0.9}]}"#
     }
 
     func run(baseURL: String, token: String, certificate: String) async throws -> [Figure] {
@@ -112,11 +117,12 @@ struct WebhookBenchmark {
     private func send(
         _ path: String, index: Int, client clients: Int, post: (String, String) async throws -> (UInt, ByteBuffer)
     ) async throws {
-        let name = "svc-\(abs(index) % 8)"
+        let name = "svc"
+        let slot = abs(index) % 8
         let id = "\(path)-\(clients)-\(index)-\(UInt32.random(in: 0...UInt32.max))"
         let (status, body) = path == "webhook"
-            ? try await post("/v1/tenants/bench-k8s/kubernetes/admission", Self.review(uid: id, name: name))
-            : try await post("/v1/tenants/bench-k8s/decisions", Self.decision(id: id, name: name))
+            ? try await post("/v1/tenants/bench-k8s/kubernetes/admission", Self.review(uid: id, name: name, namespace: "shop-\(slot)"))
+            : try await post("/v1/tenants/bench-k8s/decisions", Self.decision(id: id, name: name, environment: "env-\(slot)"))
         guard status == 200 || status == 201 else { throw ClientFailure("\(path) answered \(status): \(String(buffer: body))") }
         if path == "webhook", !String(buffer: body).contains(#""allowed":true"#) { throw ClientFailure("the review was not allowed: \(String(buffer: body))") }
     }
