@@ -85,7 +85,7 @@ struct AnomalyNABTests {
         }
         for outcome in outcomes {
             print("\(outcome.file): state \(outcome.stateBytes) bytes of JSON half way")
-            #expect(outcome.stateBytes > 0 && outcome.stateBytes < 48_000, "\(outcome.file): \(outcome.stateBytes) bytes")
+            #expect(outcome.stateBytes > 0 && outcome.stateBytes < 64_000, "\(outcome.file): \(outcome.stateBytes) bytes")
             #expect(outcome.decodedEqual, "\(outcome.file)")
             #expect(outcome.restartedEqual, "\(outcome.file)")
         }
@@ -161,9 +161,9 @@ struct AnomalyNABTests {
             standard[String(line[..<colon])] = Double(line[range.upperBound...].prefix { $0 != " " })
         }
         let all = try #require(standard["all"])
-        #expect(all >= 45, "NAB standard score over all files: \(all)")
+        #expect(all >= 47, "NAB standard score over all files: \(all)")
         #expect(standard.count >= 6)
-        // Every labelled category above 15 (the measured figures are 19 to 66).
+        // Every labelled category above 15 (the measured figures are 18.5 to 61.9).
         for (category, score) in standard { #expect(score >= 15, "\(category): \(score)") }
     }
 }

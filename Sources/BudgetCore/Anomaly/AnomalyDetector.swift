@@ -79,9 +79,13 @@ public enum AnomalyDetector {
                 assessment.transition = .resolved
             }
         }
+        // Range test: the sustained run has left the range of the 1,000 values before it, the same way.
+        state.rangeValues.append(actual)
+        let outOfRange = state.outOfRange(run: configuration.sustainedIntervals)
+        let evidence = tail <= tailThreshold || (outOfRange != 0 && outOfRange == state.beyondStreak.signum())
         if state.quietRemaining > 0 {
             state.quietRemaining -= 1
-        } else if !state.isOpen, assessment.transition == nil, !coldStart, tail <= tailThreshold,
+        } else if !state.isOpen, assessment.transition == nil, !coldStart, evidence,
                   abs(state.beyondStreak) >= configuration.sustainedIntervals {
             state.open(state.beyondStreak > 0 ? .up : .down, at: timestamp, quiet: configuration.quietIntervals)
             assessment.transition = .fired

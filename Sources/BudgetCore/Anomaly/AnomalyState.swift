@@ -1,19 +1,28 @@
 /// Everything the detector keeps about one series between two points: bounded ring buffers and a few
-/// numbers (about 20 KB of JSON for hourly cost, at most about 32 KB for 5-minute data), so the store keeps it as one JSON document per series and a
+/// numbers (about 38 KB of JSON after five weeks of hourly cost, under 64 KB on the NAB series), so the store keeps it as one JSON document per series and a
 /// restart resumes exactly where it was.
 public struct AnomalyState: Sendable, Hashable {
     /// Bumped when the layout changes; a document of another version is dropped and the series starts cold.
-    public static let formatVersion = 2
+    public static let formatVersion = 3
     /// The expected value is the median of the last 30 values: robust to a few odd ones, quick to follow a new level.
     static let valueCapacity = 30
     /// The noise level is measured over the last 1,000 residuals (six weeks of hourly points, 3.5 days of 5-minute ones).
     static let residualCapacity = 1_000
+
+    /// The range test compares the last `sustained_intervals` values with the 1,000 values before them.
+    static let rangeCapacity = 1_000
+    /// The range test needs at least this many earlier values.
+    static let rangeMinimum = 500
+    /// Values kept for the range test: 1,000 earlier ones and the recent run (up to 30 intervals).
+    static let rangeBufferCapacity = rangeCapacity + valueCapacity
 
     /// A day of 1-minute points: the seasonal vote looks up the value a day earlier among these.
     static let dayCapacity = 1_440
 
     /// The last values learnt.
     var values = RingBuffer<Double>(capacity: valueCapacity)
+    /// The last 1,030 values learnt, for the range test.
+    var rangeValues = RingBuffer<Double>(capacity: rangeBufferCapacity)
     /// The last day's timestamps and values (at most `dayCapacity` points, none older than a day before the
     /// last one), for the value a day earlier.
     var dayTimes = RingBuffer<Timestamp>(capacity: dayCapacity)
@@ -64,6 +73,27 @@ public struct AnomalyState: Sendable, Hashable {
         }
     }
 
+    /// +1 when the last `run` values (the current one included, already learnt) are all above every one of
+    /// the up to 1,000 values before them, -1 when all below, else 0; 0 with fewer than 500 earlier values or a
+    /// run longer than 30.
+    func outOfRange(run: Int) -> Int {
+        let count = rangeValues.count
+        guard run >= 1, run <= Self.valueCapacity, count - run >= Self.rangeMinimum else { return 0 }
+        let earliest = max(0, count - run - Self.rangeCapacity)
+        var low = Double.infinity, high = -Double.infinity
+        for index in earliest..<(count - run) {
+            let value = rangeValues[index]
+            low = min(low, value)
+            high = max(high, value)
+        }
+        var recentLow = Double.infinity, recentHigh = -Double.infinity
+        for index in (count - run)..<count {
+            recentLow = min(recentLow, rangeValues[index])
+            recentHigh = max(recentHigh, rangeValues[index])
+        }
+        return recentLow > high ? 1 : recentHigh < low ? -1 : 0
+    }
+
     mutating func open(_ direction: AnomalyDirection, at timestamp: Timestamp, quiet: Int) {
         openDirection = direction
         openSince = timestamp
@@ -81,6 +111,7 @@ public struct AnomalyState: Sendable, Hashable {
 extension AnomalyState: Codable {
     enum CodingKeys: String, CodingKey {
         case version, values, residuals, likelihood, history
+        case rangeValues = "range_values"
         case dayTimes = "day_times"
         case dayValues = "day_values"
         case lastTimestamp = "last_timestamp"
@@ -98,6 +129,7 @@ extension AnomalyState: Codable {
             throw DecodingError.dataCorruptedError(forKey: .version, in: container, debugDescription: "anomaly state version \(version), expected \(Self.formatVersion)")
         }
         values = try Self.decodeBuffer(container, .values, capacity: Self.valueCapacity)
+        rangeValues = try Self.decodeBuffer(container, .rangeValues, capacity: Self.rangeBufferCapacity)
         residuals = ResidualWindow(capacity: Self.residualCapacity, elements: try Self.decodeBuffer(container, .residuals, capacity: Self.residualCapacity).elements)
         likelihood = try container.decode(AnomalyLikelihood.self, forKey: .likelihood)
         dayValues = try Self.decodeBuffer(container, .dayValues, capacity: Self.dayCapacity)
@@ -124,6 +156,7 @@ extension AnomalyState: Codable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(Self.formatVersion, forKey: .version)
         try container.encode(values.elements, forKey: .values)
+        try container.encode(rangeValues.elements, forKey: .rangeValues)
         try container.encode(residuals.elements, forKey: .residuals)
         try container.encode(likelihood, forKey: .likelihood)
         try container.encode(dayTimes.elements, forKey: .dayTimes)
