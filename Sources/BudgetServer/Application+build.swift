@@ -60,7 +60,10 @@ public func buildRouter(
     router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
     router.add(middleware: ErrorMiddleware())
     let authenticator = Authenticator(store: store, bootstrapAdminToken: configuration.bootstrapAdminToken)
-    let rateLimiter = RateLimiter(perToken: .init(rate: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst))
+    let rateLimiter = RateLimiter(
+        perToken: .init(rate: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst),
+        failures: .init(rate: configuration.authFailureRate, burst: configuration.authFailureBurst)
+    )
     router.add(middleware: AuthMiddleware(authenticator: authenticator, rateLimiter: rateLimiter, protectMetrics: configuration.protectMetrics))
     let registry = RouteRegistry(router: router)
     HealthRoutes(store: store, expectedMigration: expectedMigration).register(on: registry)
@@ -81,9 +84,12 @@ public func buildRouter(
     DecisionRoutes(store: store, settings: configuration.decisions, metrics: metrics).register(on: registry)
     AdmissionRoutes(store: store, settings: configuration.decisions, metrics: metrics).register(on: registry)
     TokenRoutes(store: store).register(on: registry)
+    TenantRoutes(store: store).register(on: registry)
     AuditRoutes(store: store).register(on: registry)
     DoctorRoutes(store: store).register(on: registry)
     DashboardRoutes(store: store, authenticator: authenticator, rateLimiter: rateLimiter).register(on: registry)
+    // Last, so it wraps only the not-found answer.
+    router.add(middleware: MethodNotAllowedMiddleware(routes: registry.routes))
     return (router, registry.routes)
 }
 

@@ -22,6 +22,9 @@ public struct ServerConfiguration: Sendable {
     /// Per-token sustained requests per second and burst (429 with Retry-After beyond it); 0 disables.
     public var rateLimitPerSecond: Double = 100
     public var rateLimitBurst: Double = 200
+    /// Failed authentications per second allowed from one client address (0 disables the limit), and their burst.
+    public var authFailureRate: Double = 2
+    public var authFailureBurst: Double = 20
     /// Open HTTP connections at once; further connections wait in the listen backlog.
     public var maximumConnections: Int = 1_024
     /// A connection with no request activity for this long is closed (slow or stalled clients).

@@ -61,3 +61,22 @@ extension OpenAPITests {
         #expect(result.status == 0, "\(result.stdout)")
     }
 }
+
+extension OpenAPITests {
+    @Test("a served path asked with a method it does not serve answers 405 with Allow; an unknown path stays 404")
+    func methodNotAllowed() async throws {
+        try await TestApp.fresh().test { client, _ in
+            let patch = try await client.send(.patch, "/v1/tenants/acme/budgets/monthly", body: "{}")
+            #expect(patch.status == .methodNotAllowed, "\(patch.text)")
+            #expect(patch.headers[.allow] == "DELETE, GET, PUT")
+            #expect(patch.text.contains("method_not_allowed"))
+            let post = try await client.send(.post, "/v1/tokens/0123456789abcdef")
+            #expect(post.status == .methodNotAllowed)
+            #expect(post.headers[.allow] == "DELETE")
+            let unknown = try await client.send(.get, "/v1/tenants/acme/nothing-here")
+            #expect(unknown.status == .notFound)
+            let unauthenticated = try await client.send(.patch, "/v1/tenants/acme/budgets/monthly", token: nil)
+            #expect(unauthenticated.status == .unauthorized)
+        }
+    }
+}

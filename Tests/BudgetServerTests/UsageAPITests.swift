@@ -98,12 +98,12 @@ struct UsageAPITests {
         BadInput(
             name: "end before start",
             body: #"{"samples":[{"environment":"prod","service":"api","resource":"cpu_cores","quantity":1,"start":"2026-11-01T00:01:00Z","end":"2026-11-01T00:00:00Z"}]}"#,
-            code: "invalid_interval", field: "samples[0].end"
+            status: .unprocessableContent, code: "invalid_interval", field: "samples[0].end"
         ),
         BadInput(
             name: "end equal to start",
             body: #"{"samples":[{"environment":"prod","service":"api","resource":"cpu_cores","quantity":1,"start":"2026-11-01T00:01:00Z","end":"2026-11-01T00:01:00Z"}]}"#,
-            code: "invalid_interval", field: "samples[0].end"
+            status: .unprocessableContent, code: "invalid_interval", field: "samples[0].end"
         ),
         BadInput(
             name: "unparseable timestamp",

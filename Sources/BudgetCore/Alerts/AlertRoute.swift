@@ -40,12 +40,21 @@ public struct AlertRoute: Sendable, Hashable, Codable {
 
     /// Why the route is unusable, or nil.
     public var problem: FieldError? {
-        let lower = url.lowercased()
-        guard (lower.hasPrefix("http://") || lower.hasPrefix("https://")), url.count <= 2048, !url.contains(" ") else {
-            return FieldError(code: "invalid_url", message: "url must be an http:// or https:// URL", field: "url")
+        // Checked on bytes and Unicode scalars, as the OpenAPI document's pattern and lengths count them.
+        let scheme = url.utf8.prefix(8).map { (65...90).contains($0) ? $0 + 32 : $0 }
+        let isHTTP = scheme.starts(with: "http://".utf8) || scheme.starts(with: "https://".utf8)
+        guard isHTTP, url.unicodeScalars.count <= 2048, !url.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }) else {
+            return FieldError(code: "invalid_url", message: "url must be an http:// or https:// URL (at most 2048 characters, no spaces)", field: "url")
         }
-        if let secret, secret.count < 16 {
-            return FieldError(code: "invalid_value", message: "secret must be at least 16 characters", field: "secret")
+        if let secret, secret.unicodeScalars.count < 16 || secret.unicodeScalars.contains("\u{0}") {
+            return FieldError(code: "invalid_value", message: "secret must be at least 16 characters, without U+0000", field: "secret")
+        }
+        for (index, kind) in kinds.enumerated() where AlertKind(rawValue: kind) == nil {
+            return FieldError(
+                code: "invalid_value",
+                message: "kinds takes \(AlertKind.allCases.map(\.rawValue).joined(separator: ", "))",
+                field: "kinds[\(index)]"
+            )
         }
         for (index, environment) in environments.enumerated() where !PartitionKey.isValid(environment) {
             return FieldError(code: "invalid_name", message: "environments must match \(PartitionKey.pattern)", field: "environments[\(index)]")

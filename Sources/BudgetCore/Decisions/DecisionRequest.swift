@@ -98,6 +98,9 @@ public struct DecisionRequest: Sendable, Hashable, Codable {
                 }
             }
         }
+        if let resourcesUnknown, resourcesUnknown.unicodeScalars.contains("\u{0}") || resourcesUnknown.unicodeScalars.count > 1_024 {
+            return FieldError(code: "invalid_value", message: "resources_unknown must be at most 1024 characters without U+0000", field: "resources_unknown")
+        }
         guard signals.count <= 32 else {
             return FieldError(code: "invalid_value", message: "at most 32 signals", field: "signals")
         }

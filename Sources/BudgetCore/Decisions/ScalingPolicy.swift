@@ -44,6 +44,19 @@ public struct ScalingPolicy: Sendable, Hashable, Codable {
             case windowPercent = "window_percent"
             case cooldownSeconds = "cooldown_seconds"
         }
+
+        /// Fields left out (or null) take their defaults, as documented.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(
+                maximumStepReplicas: try container.decodeIfPresent(Int.self, forKey: .maximumStepReplicas),
+                maximumStepPercent: try container.decodeIfPresent(Int.self, forKey: .maximumStepPercent),
+                windowSeconds: try container.decodeIfPresent(Int.self, forKey: .windowSeconds),
+                windowReplicas: try container.decodeIfPresent(Int.self, forKey: .windowReplicas),
+                windowPercent: try container.decodeIfPresent(Int.self, forKey: .windowPercent),
+                cooldownSeconds: try container.decodeIfPresent(Int.self, forKey: .cooldownSeconds) ?? 60
+            )
+        }
     }
 
     /// Scale-down happens only when every condition held for the whole safety window.
@@ -75,6 +88,18 @@ public struct ScalingPolicy: Sendable, Hashable, Codable {
             case inFlightAtMost = "in_flight_at_most"
             case errorRateAtMost = "error_rate_at_most"
         }
+
+        /// Fields left out (or null) take their defaults, as documented.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(
+                cooldownSeconds: try container.decodeIfPresent(Int.self, forKey: .cooldownSeconds) ?? 300,
+                safetyWindowSeconds: try container.decodeIfPresent(Int.self, forKey: .safetyWindowSeconds) ?? 600,
+                backlogBelow: try container.decodeIfPresent(Double.self, forKey: .backlogBelow),
+                inFlightAtMost: try container.decodeIfPresent(Double.self, forKey: .inFlightAtMost),
+                errorRateAtMost: try container.decodeIfPresent(Double.self, forKey: .errorRateAtMost)
+            )
+        }
     }
 
     public init(
@@ -100,18 +125,34 @@ public struct ScalingPolicy: Sendable, Hashable, Codable {
         case allowedSignals = "allowed_signals"
     }
 
+    /// The most replicas a policy may name (as the decision API's replica counts).
+    public static let replicaLimit = 100_000
+    /// The largest step, window or percentage a scale-up limit may name.
+    public static let stepLimit = 1_000_000
+
     /// Why the policy is unusable, or nil.
     public var problem: FieldError? {
-        if minimumReplicas < 0 { return FieldError(code: "invalid_value", message: "min_replicas must be at least 0", field: "min_replicas") }
-        if maximumReplicas < max(1, minimumReplicas) {
-            return FieldError(code: "invalid_value", message: "max_replicas must be at least 1 and at least min_replicas", field: "max_replicas")
+        if !(0...Self.replicaLimit).contains(minimumReplicas) {
+            return FieldError(code: "invalid_value", message: "min_replicas must be between 0 and \(Self.replicaLimit)", field: "min_replicas")
+        }
+        if !(1...Self.replicaLimit).contains(maximumReplicas) {
+            return FieldError(code: "invalid_value", message: "max_replicas must be between 1 and \(Self.replicaLimit)", field: "max_replicas")
+        }
+        if maximumReplicas < minimumReplicas {
+            return FieldError(code: "inconsistent_values", message: "max_replicas must be at least min_replicas", field: "max_replicas")
         }
         for (value, field) in [
             (scaleUp.maximumStepReplicas, "scale_up.max_step_replicas"), (scaleUp.maximumStepPercent, "scale_up.max_step_percent"),
             (scaleUp.windowSeconds, "scale_up.window_seconds"), (scaleUp.windowReplicas, "scale_up.window_replicas"),
             (scaleUp.windowPercent, "scale_up.window_percent"),
-        ] where (value ?? 1) < 1 {
-            return FieldError(code: "invalid_value", message: "\(field) must be at least 1", field: field)
+        ] where !(1...Self.stepLimit).contains(value ?? 1) {
+            return FieldError(code: "invalid_value", message: "\(field) must be between 1 and \(Self.stepLimit)", field: field)
+        }
+        for (value, field) in [
+            (scaleDown.backlogBelow, "scale_down.backlog_below"), (scaleDown.inFlightAtMost, "scale_down.in_flight_at_most"),
+            (scaleDown.errorRateAtMost, "scale_down.error_rate_at_most"),
+        ] where !(value ?? 0).isFinite {
+            return FieldError(code: "invalid_value", message: "\(field) must be a finite number", field: field)
         }
         if (scaleUp.windowReplicas != nil || scaleUp.windowPercent != nil) && scaleUp.windowSeconds == nil {
             return FieldError(code: "missing_field", message: "a window limit needs scale_up.window_seconds", field: "scale_up.window_seconds")

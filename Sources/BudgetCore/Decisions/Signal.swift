@@ -25,8 +25,10 @@ public struct Signal: Sendable, Hashable, Codable {
             case "in_flight": self = .inFlight
             case "error_rate": self = .errorRate
             default:
-                if name.hasPrefix("latency_"), name.count > 8, name.count <= 40 {
-                    self = .latency(String(name.dropFirst(8)))
+                // Counted in Unicode scalars, as the OpenAPI document's pattern counts them.
+                let scalars = name.unicodeScalars
+                if scalars.starts(with: "latency_".unicodeScalars), scalars.count > 8, scalars.count <= 40 {
+                    self = .latency(String(String.UnicodeScalarView(scalars.dropFirst(8))))
                 } else if name.hasPrefix("custom:"), name.count > 7, PartitionKey.isValid(name.dropFirst(7)) {
                     self = .custom(String(name.dropFirst(7)))
                 } else {

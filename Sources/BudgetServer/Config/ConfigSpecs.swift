@@ -45,7 +45,9 @@ enum ConfigSpecs {
             for (value, field) in [(maxCPUCores, "max_cpu_cores"), (maxMemoryGiB, "max_memory_gib")] {
                 if let value, !(value.isFinite && value >= 0) { throw Invalid(field: field, message: "\(field) must be a number ≥ 0") }
             }
-            if let maxReplicas, maxReplicas < 0 { throw Invalid(field: "max_replicas", message: "max_replicas must be ≥ 0") }
+            if let maxReplicas, !(0...ScalingPolicy.replicaLimit).contains(maxReplicas) {
+                throw Invalid(field: "max_replicas", message: "max_replicas must be between 0 and \(ScalingPolicy.replicaLimit)")
+            }
             return Cap(
                 name: name, environment: environment, service: service, enforcement: enforcement ?? .deny, periodSpend: periodSpend,
                 hourlyRunRate: hourlyRunRate, maximumCPUCores: maxCPUCores, maximumMemoryGiB: maxMemoryGiB, maximumReplicas: maxReplicas

@@ -52,7 +52,8 @@ struct UsagePayload {
                 samples.append(sample)
             case .failure(var error):
                 if let lineNumbers { error.message = "line \(lineNumbers[index]): " + error.message }
-                throw APIError(.badRequest, error)
+                // An interval whose end is not after its start (or too long) is well-formed but contradictory: 422.
+                throw APIError(error.code == "invalid_interval" ? .unprocessableContent : .badRequest, error)
             }
         }
         self.samples = samples

@@ -26,12 +26,17 @@ struct AdmissionRoutes {
     func review(_ request: Request, _ context: BudgetRequestContext) async throws -> Response {
         let tenant = try context.tenant()
         _ = try context.require(.decide, on: tenant)
-        let review = try await JSONBody.decode(AdmissionReview.self, from: request, maximumBytes: maximumBodyBytes)
+        let review = try await JSONBody.decodeStorable(AdmissionReview.self, from: request, maximumBytes: maximumBodyBytes)
         guard review.apiVersion == nil || review.apiVersion == "admission.k8s.io/v1" else {
             throw APIError(.badRequest, code: "invalid_admission_review", message: "apiVersion must be admission.k8s.io/v1", field: "apiVersion")
         }
         guard let admission = review.request else {
             throw APIError(.badRequest, code: "missing_field", message: "request is required: send an admission.k8s.io/v1 AdmissionReview", field: "request")
+        }
+        guard ["CREATE", "UPDATE", "DELETE", "CONNECT"].contains(admission.operation) else {
+            throw APIError(
+                .badRequest, code: "invalid_admission_review", message: "request.operation must be CREATE, UPDATE, DELETE or CONNECT", field: "request.operation"
+            )
         }
         let now = Timestamp.now()
         let translation: AdmissionTranslation

@@ -44,7 +44,10 @@ struct ApplyRoutes {
                     }
                     try withoutEnvironmentSecrets.resolve(into: &desired)
                 } catch let error as ConfigDocument.Invalid {
-                    throw APIError(.badRequest, code: error.code, message: "\(error.source): \(error.message)", field: "documents[\(index)].\(error.field)")
+                    // A malformed name or an unknown kind is 400; a document whose spec (or the metadata its kind
+                    // needs) does not make a valid object of that kind is 422, as Kubernetes answers an invalid object.
+                    let status: HTTPResponse.Status = ["invalid_name", "unknown_kind"].contains(error.code) ? .badRequest : .unprocessableContent
+                    throw APIError(status, code: error.code, message: "\(error.source): \(error.message)", field: "documents[\(index)].\(error.field)")
                 }
             }
             let dryRun = body.dryRun ?? false

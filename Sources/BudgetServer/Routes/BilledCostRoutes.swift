@@ -34,13 +34,17 @@ struct BilledCostRoutes {
                 throw APIError(.contentTooLarge, code: "too_many_records", message: "at most \(configuration.maximumSamplesPerRequest) records per request", field: "records")
             }
             for (index, record) in body.records.enumerated() {
-                guard (1...128).contains(record.key.utf8.count) else {
-                    throw APIError(.badRequest, code: "invalid_value", message: "row_key must be 1 to 128 bytes", field: "records[\(index)].row_key")
+                guard (1...128).contains(record.key.unicodeScalars.count), !record.key.unicodeScalars.contains("\u{0}") else {
+                    throw APIError(.badRequest, code: "invalid_value", message: "row_key must be 1 to 128 characters without U+0000", field: "records[\(index)].row_key")
+                }
+                for (text, field) in [(record.cost.provider, "provider"), (record.cost.providerService, "provider_service"), (record.cost.chargeCategory, "charge_category")]
+                where text?.unicodeScalars.contains("\u{0}") == true {
+                    throw APIError(.badRequest, code: "invalid_value", message: "\(field) must not contain U+0000", field: "records[\(index)].\(field)")
                 }
                 guard PartitionKey.isValid(record.cost.environment) else { throw APIError.invalidName("records[\(index)].environment") }
                 guard PartitionKey.isValid(record.cost.service) else { throw APIError.invalidName("records[\(index)].service") }
                 guard record.cost.chargePeriodEnd > record.cost.chargePeriodStart else {
-                    throw APIError(.badRequest, code: "invalid_interval", message: "charge_period_end must be after charge_period_start", field: "records[\(index)].charge_period_end")
+                    throw APIError(.unprocessableContent, code: "invalid_interval", message: "charge_period_end must be after charge_period_start", field: "records[\(index)].charge_period_end")
                 }
             }
             let result = try await store.importBilledCosts(

@@ -57,8 +57,9 @@ struct ConfigRoutes {
         return try JSONResponse(Written(version: object.version, spec: spec(object), identity: identity)).response
     }
 
+    /// 400 for a malformed field; 422 for well-formed fields that contradict each other (which no schema can say).
     static func invalid(_ error: ConfigSpecs.Invalid) -> APIError {
-        APIError(.badRequest, code: error.code, message: error.message, field: error.field)
+        APIError(error.code == "inconsistent_values" ? .unprocessableContent : .badRequest, code: error.code, message: error.message, field: error.field)
     }
 
     func register(on routes: RouteRegistry) {

@@ -47,13 +47,13 @@ struct CostRoutes {
         let from = try QueryParameters.timestamp(parameters, "from") ?? now.startOfMonth
         let to = try QueryParameters.timestamp(parameters, "to") ?? now
         guard to > from else {
-            throw APIError(.badRequest, code: "invalid_interval", message: "to must be after from", field: "to")
+            throw APIError(.unprocessableContent, code: "invalid_interval", message: "to must be after from", field: "to")
         }
         let span = to.microseconds(since: from)
         let limit: Int64 = step == .hour ? 31 * Timestamp.microsecondsPerDay : 400 * Timestamp.microsecondsPerDay
         guard span <= limit else {
             throw APIError(
-                .badRequest, code: "range_too_large",
+                .unprocessableContent, code: "range_too_large",
                 message: step == .hour ? "hourly steps cover at most 31 days; use step=1d" : "daily steps cover at most 400 days",
                 field: "from"
             )

@@ -81,7 +81,8 @@ struct DecisionRoutes {
         routes.add(.post, "/v1/tenants/{tenant}/decisions") { request, context in
             let tenant = try context.tenant()
             _ = try context.require(.decide, on: tenant)
-            let body = try await JSONBody.decode(DecisionRequest.self, from: request)
+            var body = try await JSONBody.decode(DecisionRequest.self, from: request)
+            body.origin = nil  // recorded by the service's own doors (the Kubernetes webhook), never claimed by a caller
             if let problem = body.problem { throw APIError(.badRequest, problem) }
             let decision = try await store.decide(tenant: tenant, request: body, now: Timestamp.now(), settings: settings)
             Self.log(decision, tenant: tenant, logger: context.logger)

@@ -6,6 +6,27 @@ import NIOCore
 struct JSONBody {
     static let maximumBytes = 1 << 20
 
+    /// As `decode(_:from:maximumBytes:)`, refusing any `\u0000` in the text first: for bodies stored as JSON as
+    /// they came (PostgreSQL's jsonb cannot hold U+0000).
+    static func decodeStorable<T: Decodable>(_ type: T.Type, from request: Request, maximumBytes: Int = maximumBytes) async throws -> T {
+        try checkMediaType(request)
+        let body = try await request.body.collect(upTo: maximumBytes)
+        if containsEscapedNUL(body.readableBytesView) {
+            throw APIError(.badRequest, code: "invalid_value", message: "strings must not contain U+0000 (\\u0000): PostgreSQL cannot store it")
+        }
+        return try decode(type, from: body)
+    }
+
+    static func checkMediaType(_ request: Request) throws {
+        let mediaType = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+        guard mediaType == "application/json" else {
+            throw APIError(
+                .unsupportedMediaType, code: "unsupported_media_type",
+                message: "send a JSON body with Content-Type: application/json", field: "Content-Type"
+            )
+        }
+    }
+
     static func decode<T: Decodable>(_ type: T.Type, from request: Request, maximumBytes: Int = maximumBytes) async throws -> T {
         let mediaType = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
         guard mediaType == "application/json" else {
@@ -29,6 +50,27 @@ struct JSONBody {
         } catch let error as FieldErrorConvertible {
             throw error.apiError
         }
+    }
+
+    /// Whether the JSON text holds the escape `\u0000` (a raw NUL byte is not valid JSON and fails decoding anyway).
+    /// A backslash preceded by an odd number of backslashes is itself escaped and starts nothing.
+    static func containsEscapedNUL(_ bytes: ByteBufferView) -> Bool {
+        var backslashes = 0
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\\") {
+                backslashes += 1
+            } else {
+                if byte == UInt8(ascii: "u"), backslashes % 2 == 1, bytes.distance(from: index, to: bytes.endIndex) >= 5 {
+                    let digits = bytes[bytes.index(after: index)..<bytes.index(index, offsetBy: 5)]
+                    if digits.allSatisfy({ $0 == UInt8(ascii: "0") }) { return true }
+                }
+                backslashes = 0
+            }
+            index = bytes.index(after: index)
+        }
+        return false
     }
 
     /// Names where in the document decoding failed, as a field path like `samples[2].quantity`.

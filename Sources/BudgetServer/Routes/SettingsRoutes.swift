@@ -66,7 +66,7 @@ struct SettingsRoutes {
         if body.resetIngestLimit {
             guard body.ingestBurstSamples == nil else {
                 throw APIError(
-                    .badRequest, code: "invalid_value", message: "ingest_burst_samples cannot be set while ingest_samples_per_second is null (back to the service's limit)",
+                    .unprocessableContent, code: "inconsistent_values", message: "ingest_burst_samples cannot be set while ingest_samples_per_second is null (back to the service's limit)",
                     field: "ingest_burst_samples"
                 )
             }

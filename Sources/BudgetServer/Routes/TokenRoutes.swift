@@ -42,8 +42,11 @@ struct TokenRoutes {
             let actor = try context.requireAdmin()
             let body = try await JSONBody.decode(CreateRequest.self, from: request)
             let name = body.name.trimmingCharacters(in: .whitespaces)
-            guard (1...100).contains(name.count), !name.contains(where: { $0.isNewline }) else {
-                throw APIError(.badRequest, code: "invalid_name", message: "name must be 1 to 100 characters on one line", field: "name")
+            // Counted in Unicode scalars and checked for control characters, as the OpenAPI document's pattern does.
+            guard (1...100).contains(body.name.unicodeScalars.count), !name.isEmpty,
+                  !body.name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0 == "\u{2028}" || $0 == "\u{2029}" })
+            else {
+                throw APIError(.badRequest, code: "invalid_name", message: "name must be 1 to 100 characters, not blank, without control characters", field: "name")
             }
             guard !body.scopes.isEmpty else {
                 throw APIError(.badRequest, code: "invalid_scope", message: "a token needs at least one scope", field: "scopes")
@@ -64,7 +67,7 @@ struct TokenRoutes {
                     throw APIError(.badRequest, code: "invalid_timestamp", message: "expires_at must be an RFC 3339 timestamp", field: "expires_at")
                 }
                 guard timestamp > Timestamp.now() else {
-                    throw APIError(.badRequest, code: "invalid_timestamp", message: "expires_at must be in the future", field: "expires_at")
+                    throw APIError(.unprocessableContent, code: "invalid_timestamp", message: "expires_at must be in the future", field: "expires_at")
                 }
                 expiresAt = timestamp
             }

@@ -113,6 +113,7 @@ struct Replay: AsyncParsableCommand {
 
     func run() async throws {
         struct Answer: Decodable { var identical: Bool }
+        guard UUID(uuidString: id) != nil else { throw ClientFailure("'\(id)' is not a decision id (a UUID, from `decide --json` or the logs)") }
         let answer = try await APIClient(options: client).call(.POST, "/v1/tenants/\(tenant)/decisions/\(id)/replay", as: Answer.self)
         print(answer.identical ? "identical: the replay gives the same bytes" : "DIFFERENT: the replay does not match the stored result")
         if !answer.identical { throw ExitCodes.failure }

@@ -52,11 +52,16 @@ struct APIClient {
             throw Unreachable(url: options.baseURL, underlying: error)
         }
         let bytes = try await response.body.collect(upTo: 64 << 20)
-        return Answer(
+        let answer = Answer(
             status: Int(response.status.code),
             body: Data(buffer: bytes),
             retryAfter: response.headers.first(name: "Retry-After").flatMap(Int.init)
         )
+        HTTPTrace.shared?.record(
+            method: method.rawValue, path: path, request: json,
+            status: answer.status, contentType: response.headers.first(name: "Content-Type"), response: answer.body
+        )
+        return answer
     }
 
     /// Sends and decodes a 2xx answer, or throws the server's error message.
@@ -72,5 +77,41 @@ struct APIClient {
         var url: String
         var underlying: any Error
         var description: String { "cannot reach \(url): \(underlying)" }
+    }
+}
+
+/// `CHARTLY_HTTP_TRACE=FILE`: every request a client command sends and the answer it got, appended to FILE as one
+/// JSON object per line (method, path with query, request body, status, content type, answer body). Headers are
+/// never written, so no token reaches the file. The tests check each exchange against the OpenAPI document.
+final class HTTPTrace: Sendable {
+    static let shared: HTTPTrace? = ProcessInfo.processInfo.environment["CHARTLY_HTTP_TRACE"].flatMap { path in
+        path.isEmpty ? nil : HTTPTrace(path: path)
+    }
+
+    let path: String
+    private let lock = NSLock()
+
+    init(path: String) { self.path = path }
+
+    func record(method: String, path requestPath: String, request: Data?, status: Int, contentType: String?, response: Data) {
+        func body(_ data: Data?) -> Any {
+            guard let data, !data.isEmpty else { return NSNull() }
+            return (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) ?? String(decoding: data, as: UTF8.self)
+        }
+        let entry: [String: Any] = [
+            "method": method, "path": requestPath, "request": body(request),
+            "status": status, "content_type": contentType ?? NSNull(), "response": body(response),
+        ]
+        guard var line = try? JSONSerialization.data(withJSONObject: entry, options: [.sortedKeys, .fragmentsAllowed]) else { return }
+        line.append(0x0A)
+        lock.withLock {
+            guard let handle = FileHandle(forWritingAtPath: path) ?? {
+                FileManager.default.createFile(atPath: path, contents: nil)
+                return FileHandle(forWritingAtPath: path)
+            }() else { return }
+            defer { try? handle.close() }
+            _ = try? handle.seekToEnd()
+            try? handle.write(contentsOf: line)
+        }
     }
 }

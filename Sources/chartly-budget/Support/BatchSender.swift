@@ -59,7 +59,7 @@ struct BatchSender {
                     throw ClientFailure("the server stayed busy (\(answer.status)) after \(attempt) attempts")
                 }
                 try await Task.sleep(for: .seconds(min(60, max(1, answer.retryAfter ?? 1))))
-            case 400, 409:
+            case 400, 409, 422:
                 guard let failure = answer.error, let index = Self.sampleIndex(failure.field), pending.indices.contains(index) else {
                     throw ClientFailure("the server refused the batch: \(answer.error?.message ?? answer.text)")
                 }

@@ -9,6 +9,12 @@ struct LimitOptions: ParsableArguments {
     @Option(help: "Per-token burst size.")
     var rateBurst: Double = 200
 
+    @Option(help: "Failed authentications per second from one client address (0 disables the limit); over it, 429 with Retry-After.")
+    var authFailureRate: Double = 2
+
+    @Option(help: "Failed authentications one address may make at once.")
+    var authFailureBurst: Double = 20
+
     @Option(help: "Per-tenant ingest in samples per second (0 disables the limit); over it, 429 with Retry-After. A tenant's own limit (PUT …/settings) replaces it for that tenant.")
     var tenantIngestRate: Double = 50_000
 
@@ -34,6 +40,8 @@ struct LimitOptions: ParsableArguments {
         var configuration = configuration
         configuration.rateLimitPerSecond = rateLimit
         configuration.rateLimitBurst = rateBurst
+        configuration.authFailureRate = authFailureRate
+        configuration.authFailureBurst = authFailureBurst
         configuration.tenantIngest = TenantIngestLimiter(rate: tenantIngestRate, burst: tenantIngestBurst)
         configuration.maximumConcurrentIngests = maxConcurrentIngests
         configuration.maximumBodyBytes = maxBodyBytes
@@ -45,6 +53,9 @@ struct LimitOptions: ParsableArguments {
 
     func validate() throws {
         guard rateLimit >= 0, rateBurst >= 1 else { throw ValidationError("--rate-limit must be ≥ 0 and --rate-burst ≥ 1") }
+        guard authFailureRate >= 0, authFailureBurst >= 1 else {
+            throw ValidationError("--auth-failure-rate must be ≥ 0 and --auth-failure-burst ≥ 1")
+        }
         guard tenantIngestRate >= 0, tenantIngestBurst >= 1 else {
             throw ValidationError("--tenant-ingest-rate must be ≥ 0 and --tenant-ingest-burst ≥ 1")
         }
