@@ -117,7 +117,8 @@ struct TenantIngestLimitTests {
                 (#"{"ingest_samples_per_second":"fast"}"#, "ingest_samples_per_second"),
             ] {
                 let bad = try await client.send(.put, "/v1/tenants/acme/settings", body: body)
-                #expect(bad.status == .badRequest, "\(body)")
+                // A burst while the rate goes back to null contradicts itself: 422.
+                #expect(bad.status == (body.contains(#""ingest_samples_per_second":null"#) ? .unprocessableContent : .badRequest), "\(body)")
                 #expect(bad.json?.error.field == field, "\(body): \(bad.text)")
             }
             #expect(try await store.billingPeriod(tenant: "acme").startDay == 1)

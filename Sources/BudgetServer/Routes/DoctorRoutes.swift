@@ -37,9 +37,15 @@ struct DoctorRoutes {
             _ = try context.require(.read, on: tenant)
             let now = Timestamp.now()
             let routesConfigured = try await store.configs(AlertRoute.self, tenant: tenant)
-            var probes: [(name: String, failure: String?)] = []
-            for route in routesConfigured {
-                probes.append((route.name, await Self.probe(route, timeout: probeTimeout)))
+            // All at once, so the answer takes one probe timeout however many routes the tenant has.
+            let timeout = probeTimeout
+            let probes: [(name: String, failure: String?)] = await withTaskGroup(of: (Int, String?).self) { group in
+                for (index, route) in routesConfigured.enumerated() {
+                    group.addTask { (index, await Self.probe(route, timeout: timeout)) }
+                }
+                var failures = [String?](repeating: nil, count: routesConfigured.count)
+                for await (index, failure) in group { failures[index] = failure }
+                return zip(routesConfigured, failures).map { ($0.name, $1) }
             }
             let inputs = OperatorChecklist.Inputs(
                 tenant: tenant,
