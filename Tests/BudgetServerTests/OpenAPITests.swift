@@ -80,3 +80,16 @@ extension OpenAPITests {
         }
     }
 }
+
+extension OpenAPITests {
+    @Test("a query value holding U+0000 is 400 naming the parameter, never a database error (schemathesis found the 500)")
+    func nulInQuery() async throws {
+        try await TestApp.fresh().test { client, _ in
+            let audit = try await client.send(.get, "/v1/audit?actor=a%00b")
+            #expect(audit.status == .badRequest, "\(audit.text)")
+            #expect(audit.json?.error.field == "actor")
+            let costs = try await client.send(.get, "/v1/tenants/acme/costs?environment=%00")
+            #expect(costs.status == .badRequest)
+        }
+    }
+}

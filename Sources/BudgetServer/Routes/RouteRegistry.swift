@@ -33,6 +33,12 @@ final class RouteRegistry {
         let routerPath = path.split(separator: "/").map { part in
             part.hasPrefix("{") && part.hasSuffix("}") ? ":" + part.dropFirst().dropLast() : part
         }.joined(separator: "/")
-        router.on(RouterPath("/" + routerPath), method: method, use: handler)
+        router.on(RouterPath("/" + routerPath), method: method) { request, context in
+            // PostgreSQL text cannot hold U+0000: a query value with one is refused before any route reads it.
+            for (name, value) in request.uri.queryParameters where value.utf8.contains(0) || name.utf8.contains(0) {
+                throw APIError(.badRequest, code: "invalid_value", message: "query parameter \(String(name).prefix(40)) must not contain U+0000", field: String(name))
+            }
+            return try await handler(request, context)
+        }
     }
 }
