@@ -245,7 +245,8 @@ struct AdmissionWebhookTests {
                 return try await webhook.server.inspect { store in try await store.decision(tenant: "acme", id: id).request.environment }
             }
             func apply(_ binding: String) async throws {
-                let document = #"{"documents":[{"kind":"KubernetesBinding","metadata":{"tenant":"acme","name":"cluster-a"},"spec":\#(binding)}]}"#
+                // Not pruning: only the binding changes (the rate card, cap and policy stay, and renew nothing).
+                let document = #"{"prune":false,"documents":[{"kind":"KubernetesBinding","metadata":{"tenant":"acme","name":"cluster-a"},"spec":\#(binding)}]}"#
                 let applied = try await webhook.client.post(webhook.servers[1].baseURL + "/v1/apply", document, token: TestApp.adminToken)
                 guard applied.status == 200 else { throw TestFailure("apply: \(applied.status) \(applied.body)") }
             }
