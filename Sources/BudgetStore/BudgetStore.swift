@@ -26,6 +26,8 @@ public final class BudgetStore: Sendable, Service {
     /// Each environment's and service's configuration as its decisions last read it, by generation (see
     /// `DecisionConfigs`). Per store: generations are one database's.
     let decisionConfigs = DecisionConfigs()
+    /// Each tenant's Kubernetes bindings as the webhook last read them, by generation (see `KubernetesBindingCache`).
+    let kubernetesBindingCache = KubernetesBindingCache()
     /// Plain PostgreSQL or Citus, asked once (see `DatabaseEngine`).
     let engineCache = EngineCache()
 

@@ -9,10 +9,12 @@ extension BudgetStore {
     /// recent scalings; service caps, enforcing budgets and the scale-down safety window add a query each only
     /// when they exist. `lockTimeout` (in a transaction shared with other decisions) bounds its locks, and those of
     /// the rest of the transaction. The configuration comes from `configs` when the tenant's configuration
-    /// generation is still the one it was read at.
+    /// generation is still the one it was read at. With `expecting`, it throws `ConfigurationChanged` when the
+    /// tenant's generation (read in the same statement) is another: what the caller derived the request from
+    /// (the webhook's bindings) may have changed.
     static func snapshot(
         tenant: String, request: DecisionRequest, now: Timestamp, runRateHour: Timestamp, lockTimeout: String?,
-        configs: DecisionConfigs, citus: Bool = false, on connection: PostgresConnection, logger: Logger
+        configs: DecisionConfigs, citus: Bool = false, expecting: ConfigurationVersion? = nil, on connection: PostgresConnection, logger: Logger
     ) async throws -> DecisionSnapshot {
         let key = DecisionConfigs.Key(tenant: tenant, environment: request.environment, service: request.service)
         let known = configs.entry(for: key)
@@ -36,7 +38,9 @@ extension BudgetStore {
         var history = RateCardHistory.empty
         var environment = DecisionSnapshot.Figures()
         var scaleHistory = DecisionSnapshot.ScaleHistory()
+        var read: ConfigurationVersion?
         for row in rows {
+            read = ConfigurationVersion(generation: row.configGeneration, serverStart: row.serverStart)
             if let known, row.configGeneration != 0, row.configGeneration == known.generation, row.serverStart == known.serverStart {
                 // The statement sent no documents: they have not changed since `known` was read.
                 (policy, caps, budgets, history) = (known.policy, known.caps, known.budgets, known.rateCards)
@@ -65,6 +69,7 @@ extension BudgetStore {
                 replicas: Double(row.reservedReplicas)
             )
         }
+        if let expecting, read != expecting { throw ConfigurationChanged() }
         let bounds = period.bounds(containing: now)
         guard bounds.start == periodStartInDatabase else {
             throw StoreError(.internalError, code: "period_mismatch", message: "the database and the engine disagree on the period start")

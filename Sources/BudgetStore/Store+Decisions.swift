@@ -45,7 +45,16 @@ extension BudgetStore {
     ///
     /// A scale-up locks the environment's state row, so concurrent scale-ups (from any replica of the
     /// service) are serialised and never spend the same headroom; its approved increment is reserved.
-    public func decide(tenant: String, request: DecisionRequest, now: Timestamp, settings: DecisionSettings = .init()) async throws -> StoredDecision {
+    ///
+    /// - Parameter expecting: the configuration version the caller derived the request from (the webhook's
+    ///   bindings): when the tenant's generation is another, nothing is recorded and it throws
+    ///   `ConfigurationChanged`.
+    /// - Parameter workload: a Kubernetes workload admitted with its pod template, remembered (with this
+    ///   decision's id) in the same statement as the decision unless it is denied.
+    public func decide(
+        tenant: String, request: DecisionRequest, now: Timestamp, settings: DecisionSettings = .init(), expecting: ConfigurationVersion? = nil,
+        remembering workload: KubernetesWorkload? = nil
+    ) async throws -> StoredDecision {
         let requestJSON = try ConfigJSON.encode(request)
         let logger = self.logger
         let configs = decisionConfigs
@@ -59,15 +68,20 @@ extension BudgetStore {
                 let citus = try await engineCache.engine(on: connection, logger: logger).isCitus
                 let snapshot = try await Self.snapshot(
                     tenant: tenant, request: request, now: now, runRateHour: runRateHour, lockTimeout: lockTimeout, configs: configs,
-                    citus: citus, on: connection, logger: logger
+                    citus: citus, expecting: expecting, on: connection, logger: logger
                 )
                 let result = DecisionEngine.evaluate(request, snapshot)
                 let decision = StoredDecision(
                     id: UUID(), tenant: tenant, request: request, snapshot: snapshot, result: result, requestJSON: requestJSON,
                     snapshotJSON: try ConfigJSON.encode(snapshot), resultJSON: try ConfigJSON.encode(result), repeated: false
                 )
+                var remembered = workload
+                remembered?.decisionID = decision.id
                 do {
-                    try await Self.record(decision, settings: settings, citus: citus, on: connection, logger: logger)
+                    try await Self.record(
+                        decision, settings: settings, citus: citus, remembering: result.outcome == .deny ? nil : remembered, on: connection,
+                        logger: logger
+                    )
                 } catch let error as PSQLError where error.sqlState == "23505" {
                     throw RequestIDTaken()
                 }
@@ -145,7 +159,8 @@ extension BudgetStore {
 
     /// Writes the decision and, for an approved increment, its reservation and the environment's new total — one statement.
     static func record(
-        _ decision: StoredDecision, settings: DecisionSettings, citus: Bool = false, on connection: PostgresConnection, logger: Logger
+        _ decision: StoredDecision, settings: DecisionSettings, citus: Bool = false, remembering workload: KubernetesWorkload? = nil,
+        on connection: PostgresConnection, logger: Logger
     ) async throws {
         let request = decision.request
         let replicas = decision.result.reservedReplicas
@@ -165,6 +180,13 @@ extension BudgetStore {
         )
         if citus {
             for try await _ in try await connection.execute(CitusRecordDecisionStatement(base: statement), logger: logger) {}
+            if let workload {
+                // The same transaction, on the tenant's worker.
+                try await rememberWorkload(tenant: decision.tenant, workload, on: connection, logger: logger)
+            }
+        } else if let workload {
+            let remembering = RecordDecisionAndWorkloadStatement(base: statement, workload: workload, perReplica: try ConfigJSON.encode(workload.perReplica))
+            for try await _ in try await connection.execute(remembering, logger: logger) {}
         } else {
             for try await _ in try await connection.execute(statement, logger: logger) {}
         }
@@ -172,7 +194,10 @@ extension BudgetStore {
 
     /// Evaluates a scaling request against a snapshot taken now, and records nothing: no decision, no
     /// reservation, no alert (a dry run). The snapshot's locks are released with the rolled-back transaction.
-    public func evaluate(tenant: String, request: DecisionRequest, now: Timestamp) async throws -> (snapshot: DecisionSnapshot, result: DecisionResult) {
+    /// With `expecting`, it throws `ConfigurationChanged` as `decide` does.
+    public func evaluate(
+        tenant: String, request: DecisionRequest, now: Timestamp, expecting: ConfigurationVersion? = nil
+    ) async throws -> (snapshot: DecisionSnapshot, result: DecisionResult) {
         let logger = self.logger
         let configs = decisionConfigs
         let engineCache = self.engineCache
@@ -182,7 +207,7 @@ extension BudgetStore {
                 let citus = try await engineCache.engine(on: connection, logger: logger).isCitus
                 let snapshot = try await Self.snapshot(
                     tenant: tenant, request: request, now: now, runRateHour: Forecast.latestCompleteHour(at: now), lockTimeout: "1s",
-                    configs: configs, citus: citus, on: connection, logger: logger
+                    configs: configs, citus: citus, expecting: expecting, on: connection, logger: logger
                 )
                 try await connection.perform("ROLLBACK", logger: logger)
                 return (snapshot, DecisionEngine.evaluate(request, snapshot))

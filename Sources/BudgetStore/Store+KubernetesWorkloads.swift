@@ -2,6 +2,7 @@ import BudgetCore
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// A Kubernetes workload as last admitted with its pod template (migration 024).
 public struct KubernetesWorkload: Sendable, Hashable {
@@ -31,28 +32,30 @@ public struct KubernetesWorkload: Sendable, Hashable {
 }
 
 extension BudgetStore {
-    /// Remembers what one replica of an admitted workload requests (a later `scale` is priced with it).
+    /// Remembers what one replica of an admitted workload requests (a later `scale` is priced with it), in a
+    /// transaction of its own. The webhook remembers through `decide(…, remembering:)` instead, in the decision's
+    /// own statement.
     public func rememberWorkload(tenant: String, _ workload: KubernetesWorkload) async throws {
         let logger = self.logger
-        let perReplica = try ConfigJSON.encode(workload.perReplica)
-        // Not waiting for the WAL flush: the decision it follows is already durable, and a memory lost in a crash
-        // only makes a later scale subresource fall back to the service's usage per replica (or fail closed).
-        // Waiting doubled the webhook's latency (bench --only webhook).
         try await transaction("remember-workload") { connection in
-            try await connection.perform("SET LOCAL synchronous_commit = off", logger: logger)
-            try await connection.perform(
-                """
-                INSERT INTO kubernetes_workloads (tenant_id, namespace, kind, name, environment, service, per_replica, decision_id, updated_at)
-                VALUES (\(tenant), \(workload.namespace), \(workload.kind), \(workload.name), \(workload.environment), \(workload.service),
-                        \(perReplica), \(workload.decisionID), \(workload.updatedAt))
-                ON CONFLICT (tenant_id, namespace, kind, name) DO UPDATE
-                SET environment = excluded.environment, service = excluded.service, per_replica = excluded.per_replica,
-                    decision_id = excluded.decision_id, updated_at = excluded.updated_at
-                WHERE kubernetes_workloads.updated_at <= excluded.updated_at
-                """,
-                logger: logger
-            )
+            try await Self.rememberWorkload(tenant: tenant, workload, on: connection, logger: logger)
         }
+    }
+
+    static func rememberWorkload(tenant: String, _ workload: KubernetesWorkload, on connection: PostgresConnection, logger: Logger) async throws {
+        let perReplica = try ConfigJSON.encode(workload.perReplica)
+        try await connection.perform(
+            """
+            INSERT INTO kubernetes_workloads (tenant_id, namespace, kind, name, environment, service, per_replica, decision_id, updated_at)
+            VALUES (\(tenant), \(workload.namespace), \(workload.kind), \(workload.name), \(workload.environment), \(workload.service),
+                    \(perReplica), \(workload.decisionID), \(workload.updatedAt))
+            ON CONFLICT (tenant_id, namespace, kind, name) DO UPDATE
+            SET environment = excluded.environment, service = excluded.service, per_replica = excluded.per_replica,
+                decision_id = excluded.decision_id, updated_at = excluded.updated_at
+            WHERE kubernetes_workloads.updated_at <= excluded.updated_at
+            """,
+            logger: logger
+        )
     }
 
     /// The workload as last admitted, or nil.
@@ -102,5 +105,91 @@ extension BudgetStore {
             }
             return perReplica.isEmpty ? nil : perReplica
         }
+    }
+}
+
+/// A tenant's configuration generation (migration 018) and the server start it was read under: what a copy of
+/// its configuration was read at (see `DecisionConfigs`).
+public struct ConfigurationVersion: Sendable, Hashable {
+    public var generation: Int64
+    public var serverStart: Timestamp
+
+    public init(generation: Int64, serverStart: Timestamp) {
+        self.generation = generation
+        self.serverStart = serverStart
+    }
+}
+
+/// The tenant's configuration generation is no longer the one the caller expected (`decide(…, expecting:)`):
+/// something it derived the request from may have changed. Nothing was recorded.
+public struct ConfigurationChanged: Error, Sendable {
+    public init() {}
+}
+
+/// A tenant's Kubernetes bindings, in name order, with the configuration version they were read at.
+public struct KubernetesBindings: Sendable {
+    public var bindings: [KubernetesBinding]
+    /// Nil when the tenant has no generation yet (such a copy is never kept).
+    public var version: ConfigurationVersion?
+    /// Read from the database by this call (not a kept copy).
+    public var fresh: Bool
+}
+
+/// Each tenant's bindings as the webhook last read them, by configuration generation (migration 025 makes every
+/// write to `kubernetes_bindings` renew it). A kept copy is only used optimistically: the admission's decision
+/// passes its version to `decide(…, expecting:)`, whose snapshot statement reads the generation anyway, and a
+/// review whose copy turns out stale is translated again from bindings read anew. Emptied at `capacity` tenants.
+final class KubernetesBindingCache: Sendable {
+    private let entries = Mutex<[String: KubernetesBindings]>([:])
+    private let capacity: Int
+
+    init(capacity: Int = 10_000) {
+        self.capacity = capacity
+    }
+
+    func bindings(tenant: String) -> KubernetesBindings? {
+        entries.withLock { $0[tenant] }
+    }
+
+    func store(_ bindings: KubernetesBindings, tenant: String) {
+        entries.withLock { entries in
+            guard let version = bindings.version, version.generation != 0 else {
+                entries[tenant] = nil
+                return
+            }
+            // A slower reader must not replace a newer copy with an older one.
+            if let kept = entries[tenant]?.version, kept.serverStart == version.serverStart, kept.generation > version.generation { return }
+            if entries.count >= capacity, entries[tenant] == nil { entries.removeAll(keepingCapacity: true) }
+            var kept = bindings
+            kept.fresh = false
+            entries[tenant] = kept
+        }
+    }
+}
+
+extension BudgetStore {
+    /// The tenant's Kubernetes bindings in name order: the copy kept from the last read unless `fresh` (or there is
+    /// none), else read now — the bindings and the generation in one statement, so the version is exactly the
+    /// one they were read at.
+    public func kubernetesBindings(tenant: String, fresh: Bool = false) async throws -> KubernetesBindings {
+        if !fresh, let kept = kubernetesBindingCache.bindings(tenant: tenant) { return kept }
+        let logger = self.logger
+        let read = try await withConnection { connection in
+            let rows = try await connection.query(
+                """
+                SELECT coalesce((SELECT generation FROM config_generations WHERE tenant_id = \(tenant)), 0), pg_postmaster_start_time(),
+                       (SELECT coalesce(json_agg(spec ORDER BY name), '[]'::json)::text FROM kubernetes_bindings WHERE tenant_id = \(tenant))
+                """,
+                logger: logger
+            )
+            for try await (generation, serverStart, specs) in rows.decode((Int64, Timestamp, String).self) {
+                let bindings = try ConfigJSON.decode([KubernetesBinding].self, from: specs).sorted { $0.name < $1.name }
+                let version = generation == 0 ? nil : ConfigurationVersion(generation: generation, serverStart: serverStart)
+                return KubernetesBindings(bindings: bindings, version: version, fresh: true)
+            }
+            throw StoreError(.internalError, code: "internal_error", message: "the bindings query returned no row")
+        }
+        kubernetesBindingCache.store(read, tenant: tenant)
+        return read
     }
 }

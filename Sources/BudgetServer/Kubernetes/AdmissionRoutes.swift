@@ -39,36 +39,75 @@ struct AdmissionRoutes {
             )
         }
         let now = Timestamp.now()
-        let translation: AdmissionTranslation
-        do {
-            translation = try await AdmissionTranslator(store: store).translate(admission, tenant: tenant, now: now)
-        } catch let error as AdmissionInvalid {
-            throw error.apiError
-        }
-        let response: AdmissionReviewAnswer.Response
-        switch translation {
-        case .answer(let allowed, let warning):
-            var answer = AdmissionReviewAnswer.Response(uid: admission.uid, allowed: allowed)
-            if let warning {
-                if allowed { answer.warnings = [AdmissionAnswer.warning(warning)] } else { answer.status = .init(message: warning) }
+        let translator = AdmissionTranslator(store: store)
+        // The bindings kept from the last review, unless they changed: a decision checks that the tenant's
+        // configuration generation is still the one they were read at (in its snapshot statement, no query of
+        // its own), and a review is translated again from bindings read anew when it is not. An answer without a
+        // decision is only given from bindings read now. The last attempt expects nothing, as a review did when it
+        // read its bindings in a transaction of their own.
+        var bindings = try await store.kubernetesBindings(tenant: tenant)
+        var response: AdmissionReviewAnswer.Response?
+        for attempt in 1...3 {
+            let translation: AdmissionTranslation
+            do {
+                translation = try await translator.translate(admission, tenant: tenant, bindings: bindings.bindings, now: now)
+            } catch let error as AdmissionInvalid {
+                if !bindings.fresh {
+                    bindings = try await store.kubernetesBindings(tenant: tenant, fresh: true)
+                    continue
+                }
+                throw error.apiError
             }
-            context.logger.info("admission", metadata: ["tenant": "\(tenant)", "uid": "\(admission.uid)", "allowed": "\(allowed)", "note": "\(warning ?? "no change to decide")"])
-            response = answer
-        case .decide(let admissionCase):
-            response = try await decide(admissionCase, uid: admission.uid, tenant: tenant, now: now, logger: context.logger)
+            switch translation {
+            case .answer(let allowed, let warning):
+                if !bindings.fresh {
+                    bindings = try await store.kubernetesBindings(tenant: tenant, fresh: true)
+                    continue
+                }
+                var answer = AdmissionReviewAnswer.Response(uid: admission.uid, allowed: allowed)
+                if let warning {
+                    if allowed { answer.warnings = [AdmissionAnswer.warning(warning)] } else { answer.status = .init(message: warning) }
+                }
+                context.logger.info("admission", metadata: ["tenant": "\(tenant)", "uid": "\(admission.uid)", "allowed": "\(allowed)", "note": "\(warning ?? "no change to decide")"])
+                response = answer
+            case .decide(let admissionCase):
+                do {
+                    response = try await decide(
+                        admissionCase, uid: admission.uid, tenant: tenant, now: now, expecting: attempt < 3 ? bindings.version : nil,
+                        logger: context.logger
+                    )
+                } catch is ConfigurationChanged {
+                    bindings = try await store.kubernetesBindings(tenant: tenant, fresh: true)
+                    continue
+                }
+            }
+            break
+        }
+        guard let response else {
+            // Only after an invalid review or an answer from kept bindings on the last attempt, which reads anew first.
+            throw APIError(.internalServerError, code: "internal_error", message: "the review could not be translated")
         }
         return try JSONResponse(AdmissionReviewAnswer(response: response)).response
     }
 
-    func decide(_ admission: AdmissionCase, uid: String, tenant: String, now: Timestamp, logger: Logger) async throws -> AdmissionReviewAnswer.Response {
+    /// Throws `ConfigurationChanged` when the tenant's configuration generation is not `expecting`.
+    func decide(
+        _ admission: AdmissionCase, uid: String, tenant: String, now: Timestamp, expecting: ConfigurationVersion?, logger: Logger
+    ) async throws -> AdmissionReviewAnswer.Response {
         let request = admission.request
         if admission.dryRun {
-            let (_, result) = try await store.evaluate(tenant: tenant, request: request, now: now)
+            let (_, result) = try await store.evaluate(tenant: tenant, request: request, now: now, expecting: expecting)
             return AdmissionAnswer.response(uid: uid, request: request, result: result, decisionID: nil, hasReplicasField: admission.hasReplicasField)
         }
         let decision: StoredDecision
         do {
-            decision = try await store.decide(tenant: tenant, request: request, now: now, settings: settings)
+            // A workload admitted with its pod template is remembered in the decision's own statement (not when
+            // denied, nor for a repeated uid: the decision is not written again).
+            var workload: KubernetesWorkload?
+            if admission.podTemplate != nil { workload = admission.workload }
+            decision = try await store.decide(
+                tenant: tenant, request: request, now: now, settings: settings, expecting: expecting, remembering: workload
+            )
         } catch let error as StoreError where error.code == "request_id_reused" {
             // The API server re-sent this review, and what it derives from (remembered requests, usage) moved
             // on meanwhile: the uid answers the decision it got the first time.
@@ -85,11 +124,6 @@ struct AdmissionRoutes {
                 reasonCodes: decision.result.reasons.map(\.code)
             )
             metrics.recordDecisionTransaction(tenant: tenant, transaction: decision.transaction.rawValue)
-            if decision.result.outcome != .deny, admission.podTemplate != nil {
-                var workload = admission.workload
-                workload.decisionID = decision.id
-                try await store.rememberWorkload(tenant: tenant, workload)
-            }
         }
         return AdmissionAnswer.response(
             uid: uid, request: decision.request, result: decision.result, decisionID: decision.id.uuidString.lowercased(),

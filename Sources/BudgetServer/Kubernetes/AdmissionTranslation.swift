@@ -28,15 +28,15 @@ struct AdmissionInvalid: Error, Sendable {
     var apiError: APIError { APIError(.badRequest, code: "invalid_admission_review", message: message, field: field) }
 }
 
-/// Turns an `AdmissionRequest` into an `AdmissionTranslation`; reads the store only for what the review lacks
-/// (the tenant's bindings, a workload's remembered requests, recent usage).
+/// Turns an `AdmissionRequest` into an `AdmissionTranslation` with the tenant's bindings (`bindings`, in name
+/// order); reads the store only for what the review lacks (a workload's remembered requests, recent usage).
 struct AdmissionTranslator: Sendable {
     let store: BudgetStore
 
     static let source = "kubernetes_admission"
     static let workloadKinds = ["deployments": "Deployment", "statefulsets": "StatefulSet"]
 
-    func translate(_ review: AdmissionRequest, tenant: String, now: Timestamp) async throws -> AdmissionTranslation {
+    func translate(_ review: AdmissionRequest, tenant: String, bindings: [KubernetesBinding], now: Timestamp) async throws -> AdmissionTranslation {
         guard (1...120).contains(review.uid.utf8.count), review.uid.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
             throw AdmissionInvalid(field: "request.uid", message: "request.uid must be 1 to 120 printable ASCII characters")
         }
@@ -62,7 +62,6 @@ struct AdmissionTranslator: Sendable {
         guard !name.isEmpty else { throw AdmissionInvalid(field: "request.name", message: "request.name (or request.object.metadata.name) is required") }
 
         // The binding that names this namespace (bindings in name order; the first wins).
-        let bindings = try await store.configs(KubernetesBinding.self, tenant: tenant).sorted { $0.name < $1.name }
         guard let binding = bindings.first(where: { $0.namespaces[namespace] != nil }), let environment = binding.namespaces[namespace] else {
             if bindings.contains(where: { $0.unboundNamespaces == .deny }) {
                 return .answer(allowed: false, warning: "chartly-budget: deny: namespace \(namespace) is bound to no environment of tenant \(tenant) (unbound_namespaces: deny)")

@@ -22,7 +22,10 @@ struct RecordDecisionStatement: PostgresPreparedStatement {
     var memoryGiB: Double
     var expiresAt: Timestamp
 
-    static let sql = """
+    static let sql = writes + "\n" + count
+
+    /// The writes, as common table expressions (`RecordDecisionAndWorkloadStatement` adds one).
+    static let writes = """
         WITH decision AS (
             INSERT INTO decisions (tenant_id, decision_id, request_id, environment, service, current_replicas, desired_replicas,
                                    outcome, allowed_replicas, evaluated_at, request_json, snapshot_json, result_json)
@@ -51,6 +54,9 @@ struct RecordDecisionStatement: PostgresPreparedStatement {
                 last_scale_down_at = greatest(service_scaling_state.last_scale_down_at, excluded.last_scale_down_at)
             RETURNING 1
         )
+        """
+
+    static let count = """
         SELECT (SELECT count(*) FROM decision) + (SELECT count(*) FROM reservation) + (SELECT count(*) FROM total) + (SELECT count(*) FROM scaled)
         """
 
@@ -81,6 +87,43 @@ struct RecordDecisionStatement: PostgresPreparedStatement {
     func decodeRow(_ row: PostgresRow) throws -> Row {
         try row.decode(Int64.self)
     }
+}
+
+/// The same writes and, in the same statement, what one replica of an admitted Kubernetes workload requests
+/// (`rememberWorkload`, without a round trip or a transaction of its own). If the decision cannot be written (its
+/// `request_id` is taken) neither is the workload.
+struct RecordDecisionAndWorkloadStatement: PostgresPreparedStatement {
+    typealias Row = Int64
+    var base: RecordDecisionStatement
+    var workload: KubernetesWorkload
+    /// `workload.perReplica` as JSON.
+    var perReplica: String
+
+    static let sql = RecordDecisionStatement.writes + """
+        , workload AS (
+            INSERT INTO kubernetes_workloads (tenant_id, namespace, kind, name, environment, service, per_replica, decision_id, updated_at)
+            VALUES ($1, $20, $21, $22, $23, $24, $25, $2, $26)
+            ON CONFLICT (tenant_id, namespace, kind, name) DO UPDATE
+            SET environment = excluded.environment, service = excluded.service, per_replica = excluded.per_replica,
+                decision_id = excluded.decision_id, updated_at = excluded.updated_at
+            WHERE kubernetes_workloads.updated_at <= excluded.updated_at
+            RETURNING 1
+        )
+        """ + "\n" + RecordDecisionStatement.count + " + (SELECT count(*) FROM workload)"
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = try base.makeBindings()
+        bindings.append(workload.namespace)
+        bindings.append(workload.kind)
+        bindings.append(workload.name)
+        bindings.append(workload.environment)
+        bindings.append(workload.service)
+        bindings.append(perReplica)
+        bindings.append(workload.updatedAt)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int64.self) }
 }
 
 /// The same writes on Citus, through `chartly_record_decision` (migration 022), run whole on the tenant's worker.

@@ -43,6 +43,9 @@ struct Bench: AsyncParsableCommand {
     @Flag(help: "Also run the ingest and decision parts on a local Citus cluster (a coordinator and two workers; needs ../shared/scripts/install-citus) and print both engines side by side.")
     var citus = false
 
+    @Option(help: "Concurrent requests in the webhook part, each measured for both paths (default 1 and 8; the goal is at 8).")
+    var webhookClients: [Int] = [1, 8]
+
     @Option(help: "Seconds per decision measurement.")
     var decisionSeconds: Double = 3
 
@@ -56,6 +59,9 @@ struct Bench: AsyncParsableCommand {
         let known = ["ingest", "read", "decide", "isolation", "remote-write", "webhook"]
         if let unknown = only.first(where: { !known.contains($0) }) {
             throw ValidationError("--only \(unknown) is not a part; parts are \(known.joined(separator: ", "))")
+        }
+        guard !webhookClients.isEmpty, webhookClients.allSatisfy({ (1...64).contains($0) }) else {
+            throw ValidationError("--webhook-clients must be from 1 to 64")
         }
         guard isolationRounds >= 1 else { throw ValidationError("--isolation-rounds must be at least 1, got \(isolationRounds)") }
         guard cpuBurstPeriodMs >= 1 else { throw ValidationError("--cpu-burst-period-ms must be at least 1, got \(cpuBurstPeriodMs)") }
@@ -73,6 +79,7 @@ struct Bench: AsyncParsableCommand {
         let parts = Set(only.isEmpty ? ["ingest", "read", "decide", "isolation"] : only)
         let isolationServices = self.isolationServices, isolationDays = self.isolationDays, isolationRounds = self.isolationRounds
         let decisionSeconds = self.decisionSeconds
+        let webhookClients = self.webhookClients
         print("chartly-budget bench — \(Machine.describe())")
         let burst = cpuBurstMs > 0 ? CPUBurst(burst: .milliseconds(cpuBurstMs), period: .milliseconds(cpuBurstPeriodMs)) : nil
         defer { burst?.stop() }
@@ -83,7 +90,7 @@ struct Bench: AsyncParsableCommand {
             let webhook = try await InProcessService.with(
                 databaseURL: databaseURL, name: "bench_tls", maximumConnections: 40, logger: logger, configure: { $0.tls = reloader }
             ) { environment in
-                try await WebhookBenchmark(seconds: decisionSeconds).run(baseURL: environment.baseURL, token: environment.token, certificate: certificate)
+                try await WebhookBenchmark(seconds: decisionSeconds, clientCounts: webhookClients).run(baseURL: environment.baseURL, token: environment.token, certificate: certificate)
             }
             print("")
             print("webhook: POST …/kubernetes/admission (a Deployment CREATE of 3 replicas, allowed and reserved, spread over 8 bound namespaces, one environment each) beside POST …/decisions of the same scale-up, both over TLS (ECDSA P-256, keep-alive), \(String(format: "%.0f", decisionSeconds)) s each")

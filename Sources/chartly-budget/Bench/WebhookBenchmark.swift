@@ -11,6 +11,8 @@ import NIOSSL
 /// same run, at 1 and 8 concurrent requests.
 struct WebhookBenchmark {
     let seconds: Double
+    /// Concurrent requests, each measured for both paths.
+    var clientCounts = [1, 8]
 
     struct Figure: Sendable {
         var path: String
@@ -83,7 +85,7 @@ struct WebhookBenchmark {
 
         var figures: [Figure] = []
         defer { Task { try? await client.shutdown() } }
-        for clients in [1, 8] {
+        for clients in clientCounts {
             for path in ["webhook", "decisions"] {
                 // Warm-up (not timed): connections and handshakes, the first decision's caches.
                 for index in 0..<20 { _ = try await send(path, index: -1 - index, client: clients, post: post) }

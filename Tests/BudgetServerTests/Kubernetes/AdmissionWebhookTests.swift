@@ -237,6 +237,43 @@ struct AdmissionWebhookTests {
         }
     }
 
+    @Test("a binding changed through another replica counts at once, though each replica keeps the bindings it read")
+    func bindingChangedElsewhere() async throws {
+        try await Self.withWebhook(replicas: 2) { webhook in
+            func environment(of answer: ReviewAnswer) async throws -> String? {
+                guard let id = answer.decisionID.flatMap(UUID.init(uuidString:)) else { return nil }
+                return try await webhook.server.inspect { store in try await store.decision(tenant: "acme", id: id).request.environment }
+            }
+            func apply(_ binding: String) async throws {
+                // Not pruning: only the binding changes (the rate card, cap and policy stay, and renew nothing).
+                let document = #"{"prune":false,"documents":[{"kind":"KubernetesBinding","metadata":{"tenant":"acme","name":"cluster-a"},"spec":\#(binding)}]}"#
+                let applied = try await webhook.client.post(webhook.servers[1].baseURL + "/v1/apply", document, token: TestApp.adminToken)
+                guard applied.status == 200 else { throw TestFailure("apply: \(applied.status) \(applied.body)") }
+            }
+            // Replica 0 reads and keeps the bindings: shop is prod.
+            let first = try await webhook.review(AdmissionFixtures.createReview(replicas: 1))
+            #expect(first.response.allowed)
+            #expect(try await environment(of: first) == "prod")
+
+            // Through replica 1, shop becomes staging: replica 0's next review decides in staging (which has no
+            // scaling policy: denied, but a decision of staging).
+            try await apply(#"{"namespaces":{"shop":"staging"},"service_label":"app.kubernetes.io/name","unbound_namespaces":"allow"}"#)
+            let moved = try await webhook.review(AdmissionFixtures.createReview(replicas: 2))
+            #expect(moved.response.status?.message.contains("staging/worker has no scaling policy") == true)
+            #expect(try await environment(of: moved) == "staging")
+            // And the one after it too (the bindings read anew are kept).
+            let again = try await webhook.review(AdmissionFixtures.createReview(replicas: 3))
+            #expect(try await environment(of: again) == "staging")
+
+            // Through replica 1, shop is bound no more, and unbound namespaces are denied: replica 0 denies.
+            try await apply(#"{"namespaces":{"shop-staging":"staging"},"unbound_namespaces":"deny"}"#)
+            let unbound = try await webhook.review(AdmissionFixtures.createReview(replicas: 4))
+            #expect(!unbound.response.allowed)
+            #expect(unbound.response.status?.message.contains("namespace shop is bound to no environment") == true)
+            #expect(unbound.decisionID == nil)
+        }
+    }
+
     @Test("two replicas of the service, many concurrent reviews through the webhook: no overshoot of the cap")
     func concurrentReplicas() async throws {
         try await Self.withWebhook(replicas: 2) { webhook in
