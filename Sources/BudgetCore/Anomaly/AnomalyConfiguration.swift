@@ -36,7 +36,7 @@ public struct AnomalyConfiguration: Sendable, Hashable, Codable {
     public var intervalSeconds: Int
 
     public init(relativeThreshold: Double = 0, absoluteThreshold: Money = Money(nanos: Money.nanosPerUnit),
-                sustainedIntervals: Int = 3, minimumHistory: Int = 100, quietIntervals: Int = 100,
+                sustainedIntervals: Int = 2, minimumHistory: Int = 100, quietIntervals: Int = 50,
                 direction: AnomalyDirection = .up, intervalSeconds: Int = 3600) {
         self.relativeThreshold = relativeThreshold
         self.absoluteThreshold = absoluteThreshold

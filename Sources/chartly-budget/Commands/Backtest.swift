@@ -57,13 +57,13 @@ struct Backtest: AsyncParsableCommand {
     var absolute: String?
 
     @Option(help: "Consecutive intervals beyond (or back within) the thresholds to fire (or resolve).")
-    var sustained = 3
+    var sustained = 2
 
     @Option(help: "Intervals of history before any alert.")
     var minHistory = 100
 
     @Option(help: "Intervals after an alert during which no new alert fires.")
-    var quiet = 100
+    var quiet = 50
 
     @Option(help: "Seconds per interval (default: the file's median spacing; 3600 with --corpus).")
     var intervalSeconds: Int?
