@@ -10,7 +10,9 @@ import Foundation
 ///    spike counts for a few ordinary outliers, not for a thousand.
 /// 3. Likelihood (`AnomalyLikelihood`): how unusual the mean of the last 10 raw scores is against its own
 ///    long-run distribution for this series. Evidence: its tail probability at most 1e-5.
-/// 4. An alert fires on that evidence once the last `sustainedIntervals` points were all beyond: past the
+/// 4. An alert fires on that evidence, or on the range test's (the run has left the range of the earlier
+///    values: clearly over `sustainedIntervals` points, or at all over one more), once the last
+///    `sustainedIntervals` (2: never one spike) points were all beyond: past the
 ///    thresholds (relative and absolute impact) and past the evidence floor, in one watched direction, never during the first
 ///    `minimumHistory` points and never within `quietIntervals` of the last alert; it resolves after
 ///    `sustainedIntervals` consecutive intervals not beyond in its direction.

@@ -15,8 +15,10 @@ struct Backtest: AsyncParsableCommand {
 
             Tuning on your own history: export a service's hourly cost, replay it with the defaults, and compare \
             the alerts with what you know happened. Too many alerts on harmless growth: raise --absolute (money \
-            per hour) or set --relative (e.g. 0.3 for +30 %); alerts too late: lower --sustained; repeated \
-            alerts for one incident: raise --quiet. Then put the same values in the tenant's alert configuration.
+            per hour) or set --relative (e.g. 0.3 for +30 %); alerts on two-interval blips you do not care \
+            about: --sustained 3 (the default 2 fires on two intervals in a row, never on one); repeated alerts \
+            for one incident: raise --quiet (default 50 intervals). Then put the same values in the tenant's \
+            alert configuration.
 
             --corpus runs the labelled synthetic corpus and prints precision, recall and detection delay. \
             --nab DIR runs every DIR/data/CATEGORY/*.csv of a Numenta Anomaly Benchmark layout with the \
