@@ -3,8 +3,11 @@
 
 usage: scripts/nab-proto.py [--corpus DIR] [--out DIR] [--set key=value ...] [--files SUBSTR]
 Replays every NAB file with the detector, writes OUT/CATEGORY/FILE.csv (timestamp,detection) and scores them
-in-process with NAB's sweeper, as ../shared/scripts/nab-score does. The defaults mirror the Swift detector; --set
-changes a prototype parameter (see P below). Not part of the product: the Swift code is the reference.
+in-process with NAB's sweeper, as ../shared/scripts/nab-score does. The defaults mirror the Swift detector (issue
+#20's third pass: NAB standard 54.4); --set changes a prototype parameter (see P below; the pass before it is
+--set sustained=3 --set quiet=100 --set range_min=500 --set range_margin=0 --set range3=0, 48.2). --verbose
+prints each window's score (or MISS) and each file's alerts outside windows. Not part of the product: the
+Swift code is the reference.
 """
 import argparse, bisect, csv, datetime as dt, importlib.util, json, math, os, sys
 from collections import deque
@@ -15,15 +18,15 @@ P = dict(
     floor=1.5,            # evidence floor
     spread_floor=0.1,
     short=10, long_memory=2000.0, tail=1e-5,
-    sustained=3, min_history=100, quiet=100,
+    sustained=2, min_history=100, quiet=50,
     range_run=None,       # None: = sustained
-    range_cap=1000, range_min=500,
+    range_cap=1000, range_min=100,
     day_vote=1,           # 1: midpoint of median and the value a day earlier
     seasonal=0,           # 1: choose between the 30-point median and the median of the same time on the previous 3 days
     seasonal_days=3, seasonal_raw=0,
     spread_window=100, spread_min=10,    # residual spread window used to choose between baselines
     direction="both",
-    like_sustained=None, range3=0, range_margin=0.0, zrun=0, zmin=100,  # None: = sustained (run needed with the likelihood's evidence)
+    like_sustained=None, range3=1, range_margin=1.5, zrun=0, zmin=100,  # None: = sustained (run needed with the likelihood's evidence)
 )
 
 
@@ -170,7 +173,7 @@ def detect(points, interval, p, trace=None):
     floor = p["floor"]
     bmax, bmin, rmax, rmin = range_tables([v for _, v in points], run, p["range_cap"])
     if p["range3"]:
-        b3max, b3min, r3max, r3min = range_tables([v for _, v in points], 3, p["range_cap"])
+        b3max, b3min, r3max, r3min = range_tables([v for _, v in points], run + 1, p["range_cap"])
     for i, (t, actual) in enumerate(points):
         cold = history < p["min_history"]
         baseline = median(list(values)) if len(values) >= 3 else None
@@ -244,7 +247,7 @@ def detect(points, interval, p, trace=None):
             k = p["zrun"]
             zok = min(zl[-k:]) > max(zl[max(0, len(zl) - k - p["range_cap"]):-k])
         bsign = (beyond > 0) - (beyond < 0)
-        if p["range3"] and oor == 0 and abs(beyond) >= 3 and i + 1 - 3 >= p["range_min"]:
+        if p["range3"] and oor == 0 and abs(beyond) >= run + 1 and i - run >= p["range_min"]:
             if r3min[i] > b3max[i]:
                 oor = 1
             elif r3max[i] < b3min[i]:
