@@ -19,27 +19,36 @@ import BudgetCore
     @Test func overallFloors() throws {
         let all = try row(nil)
         #expect(all.windows == 60)
-        #expect(try #require(all.precision) >= 0.85)
-        #expect(try #require(all.recall) >= 0.85)
-        #expect(try #require(all.meanDelay) <= 8)
+        // Precision 0.68 (was 0.90): since issue #20 two intervals in a row clearly out of range are sustained,
+        // and the `spikes` kind's two-interval spikes (labelled harmless) now alert; recall 0.93, delay 4.4.
+        #expect(try #require(all.precision) >= 0.65)
+        #expect(try #require(all.recall) >= 0.9)
+        #expect(try #require(all.meanDelay) <= 6)
         #expect(try #require(all.maximumDelay) <= 30)
     }
 
-    @Test(arguments: [SyntheticSeries.Kind.steady, .trend])
-    func normalSeriesRaiseNothing(kind: SyntheticSeries.Kind) throws {
-        #expect(try row(kind).alerts == 0)
+    @Test func steadySeriesRaiseNothing() throws {
+        #expect(try row(.steady).alerts == 0)
     }
 
-    /// One-interval spikes never sustain a run on their own; on a daily shape the likelihood they leave behind
-    /// can meet three morning points above the (lagging) median: at most a few such alerts over ten series.
-    @Test func spikesRaiseAtMostAFewAlerts() throws {
-        #expect(try row(.spikes).alerts <= 3)
+    /// Organic growth (up to ×2.8 over five weeks) keeps making new highs; the range test needs two intervals
+    /// clearly above the old range (or three above it), but two noisy intervals with an abnormal likelihood can
+    /// still fire: 3 alerts over ten series (0 with three intervals sustained).
+    @Test func organicTrendsRaiseAtMostAFewAlerts() throws {
+        #expect(try row(.trend).alerts <= 4)
     }
 
-    @Test func aNewServiceIsCaughtOnTheThirdInterval() throws {
+    /// One-interval spikes never sustain a run on their own. Four of each series' ten spikes last two intervals:
+    /// since issue #20 two intervals in a row clearly out of range are sustained, so some of those 40 alert
+    /// (18 over ten series; 3 with three intervals sustained).
+    @Test func spikesAlertOnlyWhenTheyLastTwoIntervals() throws {
+        #expect(try row(.spikes).alerts <= 20)
+    }
+
+    @Test func aNewServiceIsCaughtOnTheSecondInterval() throws {
         let quality = try row(.newService)
         #expect(quality.recall == 1 && quality.precision == 1)
-        #expect(try #require(quality.meanDelay) <= 3)
+        #expect(try #require(quality.meanDelay) <= 2)
     }
 
     @Test(arguments: [SyntheticSeries.Kind.daily, .step])
@@ -65,10 +74,10 @@ import BudgetCore
     }
 
     /// Weekends are not modelled (only the value a day earlier votes): a weekend unlike weekdays can raise an
-    /// alert on its first day, in about a third of such series.
+    /// alert on its first day, in about half of such series with two intervals sustained (precision 0.64).
     @Test func weeklySeries() throws {
         let quality = try row(.weekly)
         #expect(try #require(quality.recall) >= 0.8)
-        #expect(try #require(quality.precision) >= 0.7)
+        #expect(try #require(quality.precision) >= 0.6)
     }
 }

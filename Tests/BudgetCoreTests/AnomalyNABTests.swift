@@ -161,10 +161,10 @@ struct AnomalyNABTests {
             standard[String(line[..<colon])] = Double(line[range.upperBound...].prefix { $0 != " " })
         }
         let all = try #require(standard["all"])
-        #expect(all >= 47, "NAB standard score over all files: \(all)")
+        #expect(all >= 54, "NAB standard score over all files: \(all)")
         #expect(standard.count >= 6)
-        // Every labelled category above 15 (the measured figures are 18.5 to 61.9).
-        for (category, score) in standard { #expect(score >= 15, "\(category): \(score)") }
+        // Every labelled category at least 30, issue #20's floor (the measured figures are 31.0 to 68.8).
+        for (category, score) in standard { #expect(score >= 30, "\(category): \(score)") }
     }
 }
 

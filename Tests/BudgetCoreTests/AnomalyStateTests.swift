@@ -72,7 +72,7 @@ import BudgetCore
         let standard = AnomalyConfiguration.standard
         #expect(standard.relativeThreshold == 0)
         #expect(standard.absoluteThreshold == Money(decimalString: "1.00"))
-        #expect(standard.sustainedIntervals == 3 && standard.minimumHistory == 100 && standard.quietIntervals == 100)
+        #expect(standard.sustainedIntervals == 2 && standard.minimumHistory == 100 && standard.quietIntervals == 50)
         #expect(standard.direction == .up && standard.intervalSeconds == 3600)
         #expect(standard.problem == nil)
     }

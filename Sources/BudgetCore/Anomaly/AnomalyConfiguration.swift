@@ -36,7 +36,7 @@ public struct AnomalyConfiguration: Sendable, Hashable, Codable {
     public var intervalSeconds: Int
 
     public init(relativeThreshold: Double = 0, absoluteThreshold: Money = Money(nanos: Money.nanosPerUnit),
-                sustainedIntervals: Int = 3, minimumHistory: Int = 100, quietIntervals: Int = 100,
+                sustainedIntervals: Int = 2, minimumHistory: Int = 100, quietIntervals: Int = 50,
                 direction: AnomalyDirection = .up, intervalSeconds: Int = 3600) {
         self.relativeThreshold = relativeThreshold
         self.absoluteThreshold = absoluteThreshold
@@ -47,8 +47,9 @@ public struct AnomalyConfiguration: Sendable, Hashable, Codable {
         self.intervalSeconds = intervalSeconds
     }
 
-    /// The defaults: abnormal by the likelihood and at least 1.00 per hour, sustained 3 intervals, after 100
-    /// intervals of history, at most one alert per 100 intervals.
+    /// The defaults: abnormal by the likelihood (or out of the series' range) and at least 1.00 per hour,
+    /// sustained 2 intervals (one spike never alerts), after 100 intervals of history, at most one alert per
+    /// 50 intervals.
     public static let standard = AnomalyConfiguration()
 
     enum CodingKeys: String, CodingKey {

@@ -10,7 +10,9 @@ import Foundation
 ///    spike counts for a few ordinary outliers, not for a thousand.
 /// 3. Likelihood (`AnomalyLikelihood`): how unusual the mean of the last 10 raw scores is against its own
 ///    long-run distribution for this series. Evidence: its tail probability at most 1e-5.
-/// 4. An alert fires on that evidence once the last `sustainedIntervals` points were all beyond: past the
+/// 4. An alert fires on that evidence, or on the range test's (the run has left the range of the earlier
+///    values: clearly over `sustainedIntervals` points, or at all over one more), once the last
+///    `sustainedIntervals` (2: never one spike) points were all beyond: past the
 ///    thresholds (relative and absolute impact) and past the evidence floor, in one watched direction, never during the first
 ///    `minimumHistory` points and never within `quietIntervals` of the last alert; it resolves after
 ///    `sustainedIntervals` consecutive intervals not beyond in its direction.
@@ -38,7 +40,7 @@ public enum AnomalyDetector {
         let expected = baseline ?? (actual.isFinite ? actual : 0)
         let deviation = AnomalyDeviation(actual: actual, expected: expected, configuration: configuration)
         // The residual's robust z-score against the noise of the series (0 before there is a baseline).
-        let z = baseline == nil || !actual.isFinite ? 0 : robustZ(deviation.delta, residuals: state.residuals, expected: expected)
+        let (z, spread) = baseline == nil || !actual.isFinite ? (0, 0) : robustZ(deviation.delta, residuals: state.residuals, expected: expected)
         // Beyond: past the impact thresholds and carrying evidence (|z| above the evidence floor), in a watched direction.
         let evident = deviation.sign > 0 ? z > evidenceFloor : z < -evidenceFloor
         let watchedSign = evident && configuration.direction.watches(deviation.sign) ? deviation.sign : 0
@@ -79,9 +81,14 @@ public enum AnomalyDetector {
                 assessment.transition = .resolved
             }
         }
-        // Range test: the sustained run has left the range of the 1,000 values before it, the same way.
+        // Range test: the sustained run has left the range of the (100 to 1,000) values before it, the same
+        // way, clearly (by more than the evidence floor's robust standard deviations) — or, one interval
+        // longer, at all: a slow failure creeps past the old extremes, an organic trend only nudges them.
         state.rangeValues.append(actual)
-        let outOfRange = state.outOfRange(run: configuration.sustainedIntervals)
+        let run = configuration.sustainedIntervals
+        let clearly = state.outOfRange(run: run, margin: evidenceFloor * spread)
+        let outOfRange = clearly != 0 ? clearly
+            : abs(state.beyondStreak) > run ? state.outOfRange(run: run + 1, margin: 0) : 0
         let evidence = tail <= tailThreshold || (outOfRange != 0 && outOfRange == state.beyondStreak.signum())
         if state.quietRemaining > 0 {
             state.quietRemaining -= 1
@@ -103,14 +110,15 @@ public enum AnomalyDetector {
     }
 
     /// (delta − median residual) ÷ robust spread of the residuals (0 and 0 with fewer than 8), the spread
-    /// floored at `spreadFloor` × |expected| and at 1e-9.
-    static func robustZ(_ delta: Double, residuals: ResidualWindow, expected: Double) -> Double {
+    /// floored at `spreadFloor` × |expected| and at 1e-9; and that spread.
+    static func robustZ(_ delta: Double, residuals: ResidualWindow, expected: Double) -> (z: Double, spread: Double) {
         var center = 0.0, spread = 0.0
         if residuals.count >= 8, let (median, mad) = residuals.medianAndDeviation() {
             center = median
             spread = RobustStatistics.normalConsistency * mad
         }
-        return (delta - center) / max(max(spread, spreadFloor * abs(expected)), 1e-9)
+        let floored = max(max(spread, spreadFloor * abs(expected)), 1e-9)
+        return ((delta - center) / floored, floored)
     }
 }
 

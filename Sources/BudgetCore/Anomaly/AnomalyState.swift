@@ -9,10 +9,11 @@ public struct AnomalyState: Sendable, Hashable {
     /// The noise level is measured over the last 1,000 residuals (six weeks of hourly points, 3.5 days of 5-minute ones).
     static let residualCapacity = 1_000
 
-    /// The range test compares the last `sustained_intervals` values with the 1,000 values before them.
+    /// The range test compares the last `sustained_intervals` values (or one more) with the up to 1,000 values before them.
     static let rangeCapacity = 1_000
-    /// The range test needs at least this many earlier values.
-    static let rangeMinimum = 500
+    /// The range test needs at least this many earlier values: as many as the cold start (`minimum_history`'s
+    /// default), so it can speak as soon as alerts can.
+    static let rangeMinimum = 100
     /// Values kept for the range test: 1,000 earlier ones and the recent run (up to 30 intervals).
     static let rangeBufferCapacity = rangeCapacity + valueCapacity
 
@@ -74,9 +75,9 @@ public struct AnomalyState: Sendable, Hashable {
     }
 
     /// +1 when the last `run` values (the current one included, already learnt) are all above every one of
-    /// the up to 1,000 values before them, -1 when all below, else 0; 0 with fewer than 500 earlier values or a
-    /// run longer than 30.
-    func outOfRange(run: Int) -> Int {
+    /// the up to 1,000 values before them by more than `margin`, -1 when all below by more than `margin`, else
+    /// 0; 0 with fewer than 100 earlier values or a run longer than 30.
+    func outOfRange(run: Int, margin: Double = 0) -> Int {
         let count = rangeValues.count
         guard run >= 1, run <= Self.valueCapacity, count - run >= Self.rangeMinimum else { return 0 }
         let earliest = max(0, count - run - Self.rangeCapacity)
@@ -91,7 +92,7 @@ public struct AnomalyState: Sendable, Hashable {
             recentLow = min(recentLow, rangeValues[index])
             recentHigh = max(recentHigh, rangeValues[index])
         }
-        return recentLow > high ? 1 : recentHigh < low ? -1 : 0
+        return recentLow > high + margin ? 1 : recentHigh < low - margin ? -1 : 0
     }
 
     mutating func open(_ direction: AnomalyDirection, at timestamp: Timestamp, quiet: Int) {

@@ -15,8 +15,10 @@ struct Backtest: AsyncParsableCommand {
 
             Tuning on your own history: export a service's hourly cost, replay it with the defaults, and compare \
             the alerts with what you know happened. Too many alerts on harmless growth: raise --absolute (money \
-            per hour) or set --relative (e.g. 0.3 for +30 %); alerts too late: lower --sustained; repeated \
-            alerts for one incident: raise --quiet. Then put the same values in the tenant's alert configuration.
+            per hour) or set --relative (e.g. 0.3 for +30 %); alerts on two-interval blips you do not care \
+            about: --sustained 3 (the default 2 fires on two intervals in a row, never on one); repeated alerts \
+            for one incident: raise --quiet (default 50 intervals). Then put the same values in the tenant's \
+            alert configuration.
 
             --corpus runs the labelled synthetic corpus and prints precision, recall and detection delay. \
             --nab DIR runs every DIR/data/CATEGORY/*.csv of a Numenta Anomaly Benchmark layout with the \
@@ -57,13 +59,13 @@ struct Backtest: AsyncParsableCommand {
     var absolute: String?
 
     @Option(help: "Consecutive intervals beyond (or back within) the thresholds to fire (or resolve).")
-    var sustained = 3
+    var sustained = 2
 
     @Option(help: "Intervals of history before any alert.")
     var minHistory = 100
 
     @Option(help: "Intervals after an alert during which no new alert fires.")
-    var quiet = 100
+    var quiet = 50
 
     @Option(help: "Seconds per interval (default: the file's median spacing; 3600 with --corpus).")
     var intervalSeconds: Int?
