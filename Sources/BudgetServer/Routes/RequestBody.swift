@@ -6,18 +6,22 @@ import NIOCore
 struct JSONBody {
     static let maximumBytes = 1 << 20
 
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request, maximumBytes: Int = maximumBytes) async throws -> T {
+        try decode(type, from: try await collect(request, maximumBytes: maximumBytes))
+    }
+
     /// As `decode(_:from:maximumBytes:)`, refusing any `\u0000` in the text first: for bodies stored as JSON as
     /// they came (PostgreSQL's jsonb cannot hold U+0000).
     static func decodeStorable<T: Decodable>(_ type: T.Type, from request: Request, maximumBytes: Int = maximumBytes) async throws -> T {
-        try checkMediaType(request)
-        let body = try await request.body.collect(upTo: maximumBytes)
+        let body = try await collect(request, maximumBytes: maximumBytes)
         if containsEscapedNUL(body.readableBytesView) {
             throw APIError(.badRequest, code: "invalid_value", message: "strings must not contain U+0000 (\\u0000): PostgreSQL cannot store it")
         }
         return try decode(type, from: body)
     }
 
-    static func checkMediaType(_ request: Request) throws {
+    /// The body of a JSON request, or 415 when it is not declared as JSON.
+    private static func collect(_ request: Request, maximumBytes: Int) async throws -> ByteBuffer {
         let mediaType = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
         guard mediaType == "application/json" else {
             throw APIError(
@@ -25,18 +29,7 @@ struct JSONBody {
                 message: "send a JSON body with Content-Type: application/json", field: "Content-Type"
             )
         }
-    }
-
-    static func decode<T: Decodable>(_ type: T.Type, from request: Request, maximumBytes: Int = maximumBytes) async throws -> T {
-        let mediaType = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
-        guard mediaType == "application/json" else {
-            throw APIError(
-                .unsupportedMediaType, code: "unsupported_media_type",
-                message: "send a JSON body with Content-Type: application/json", field: "Content-Type"
-            )
-        }
-        let body = try await request.body.collect(upTo: maximumBytes)
-        return try decode(type, from: body)
+        return try await request.body.collect(upTo: maximumBytes)
     }
 
     static func decode<T: Decodable>(_ type: T.Type, from body: ByteBuffer) throws -> T {
