@@ -183,14 +183,15 @@ struct DecisionAPITests {
                 ("/v1/tenants/acme/environments/prod/services/api/policy", #"{"max_replicas":3}"#, "min_replicas"),
                 ("/v1/tenants/acme/environments/prod/services/api/policy", #"{"min_replicas":5,"max_replicas":3}"#, "max_replicas"),
                 ("/v1/tenants/acme/environments/prod/services/api/policy", #"{"min_replicas":1,"max_replicas":3,"allowed_signals":["error_rate"]}"#, "allowed_signals[0]"),
+                ("/v1/tenants/acme/environments/prod/services/api/policy", #"{"min_replicas":1,"max_replicas":3,"scale_up":{"window_replicas":4,"window_seconds":null}}"#, "scale_up.window_seconds"),
                 ("/v1/tenants/acme/budgets/b", #"{"amount":"10"}"#, "environment"),
                 ("/v1/tenants/acme/budgets/b", #"{"environment":"prod","amount":"-1"}"#, "amount"),
                 ("/v1/tenants/acme/alert-routes/r", #"{"url":"ftp://x"}"#, "url"),
             ]
             for (path, body, field) in cases {
                 let response = try await client.send(.put, path, body: body)
-                // max_replicas below min_replicas: each valid, together contradictory (422).
-                let contradictory = body.contains(#""min_replicas":5,"max_replicas":3"#)
+                // max_replicas below min_replicas, a window limit without its window: each valid, together contradictory (422).
+                let contradictory = body.contains(#""min_replicas":5,"max_replicas":3"#) || body.contains(#""window_seconds":null"#)
                 #expect(response.status == (contradictory ? .unprocessableContent : .badRequest), "\(path) \(body)")
                 #expect(response.json?.error.field == field, "\(path) \(body): \(response.text)")
             }

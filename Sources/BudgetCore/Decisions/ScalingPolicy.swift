@@ -155,7 +155,8 @@ public struct ScalingPolicy: Sendable, Hashable, Codable {
             return FieldError(code: "invalid_value", message: "\(field) must be a finite number", field: field)
         }
         if (scaleUp.windowReplicas != nil || scaleUp.windowPercent != nil) && scaleUp.windowSeconds == nil {
-            return FieldError(code: "missing_field", message: "a window limit needs scale_up.window_seconds", field: "scale_up.window_seconds")
+            // Each field valid alone; together they name a window of no length (422, like max below min).
+            return FieldError(code: "inconsistent_values", message: "a window limit (scale_up.window_replicas or window_percent) needs scale_up.window_seconds", field: "scale_up.window_seconds")
         }
         // A day at most: the decision path reads one day of history.
         for (value, field) in [
