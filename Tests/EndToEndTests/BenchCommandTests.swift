@@ -43,6 +43,28 @@ struct BenchCommandTests {
         #expect(lines.contains { $0.hasPrefix("memory: peak resident") })
     }
 
+    @Test("the webhook part over TLS: both paths at each concurrency, and the CPU each request cost the service and PostgreSQL")
+    func webhookPart() async throws {
+        let run = try await ChartlyBinary.run(["bench", "--only", "webhook", "--decision-seconds", "0.3", "--webhook-clients", "1", "--webhook-clients", "2"])
+        #expect(run.status == 0, "exit \(run.status)\nstdout:\n\(run.stdout)\nstderr:\n\(run.stderr)")
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        guard let header = lines.firstIndex(where: { $0.hasPrefix("  path") && $0.contains("PostgreSQL") }) else {
+            Issue.record("no CPU table:\n\(run.stdout)")
+            return
+        }
+        for clients in [1, 2] {
+            for path in ["webhook", "decisions"] {
+                let prefix = "  \(path.padding(toLength: 10, withPad: " ", startingAt: 0))  \(String(format: "%7d", clients))"
+                // requests/s, p50 and p99
+                #expect(lines[..<header].contains { $0.hasPrefix(prefix) && $0.contains(" ms ") }, "no \(path) \(clients) latency row:\n\(run.stdout)")
+                // clients, then the service, client and PostgreSQL ms per request, then the latency bound: the service
+                // and its database both did work.
+                let cpu = lines[header...].first { $0.hasPrefix(prefix) }?.split(separator: " ").compactMap { Double($0) }
+                #expect(cpu.map { $0.count == 5 && $0[1] > 0 && $0[3] > 0 && $0[4] > 0 } == true, "\(path) \(clients): \(cpu ?? []):\n\(run.stdout)")
+            }
+        }
+    }
+
     @Test("a CPU burst outside 0–99 ms (of the default 100 ms period) is refused with the option's name")
     func badBurst() async throws {
         let run = try await ChartlyBinary.run(["bench", "--cpu-burst-ms", "100"])

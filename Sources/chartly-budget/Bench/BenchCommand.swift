@@ -90,7 +90,9 @@ struct Bench: AsyncParsableCommand {
             let webhook = try await InProcessService.with(
                 databaseURL: databaseURL, name: "bench_tls", maximumConnections: 40, logger: logger, configure: { $0.tls = reloader }
             ) { environment in
-                try await WebhookBenchmark(seconds: decisionSeconds, clientCounts: webhookClients).run(baseURL: environment.baseURL, token: environment.token, certificate: certificate)
+                try await WebhookBenchmark(seconds: decisionSeconds, clientCounts: webhookClients).run(
+                    baseURL: environment.baseURL, token: environment.token, certificate: certificate, postgres: environment.store.client
+                )
             }
             print("")
             print("webhook: POST …/kubernetes/admission (a Deployment CREATE of 3 replicas, allowed and reserved, spread over 8 bound namespaces, one environment each) beside POST …/decisions of the same scale-up, both over TLS (ECDSA P-256, keep-alive), \(String(format: "%.0f", decisionSeconds)) s each")
@@ -101,6 +103,7 @@ struct Bench: AsyncParsableCommand {
                 let goal = figure.path == "webhook" && figure.clients == 8 ? (figure.p99 < 10 ? "  ok" : "  OVER") : ""
                 print("  \(figure.path.padding(toLength: 10, withPad: " ", startingAt: 0))  \(String(format: "%7d", figure.clients))  \(String(format: "%11.0f", figure.rate))  \(Format.millis(figure.p50))  \(Format.millis(figure.p99))   \(ratio)\(goal)")
             }
+            Self.printCPU(webhook)
         }
         let single = try await InProcessService.with(databaseURL: databaseURL, name: "bench", maximumConnections: 40, logger: logger) { environment in
             let startMemory = ProcessMemory.figures()
@@ -247,6 +250,21 @@ enum Format {
 }
 
 /// A one-line description of this machine for the benchmark record.
+extension Bench {
+    /// CPU per request of each webhook-part figure, and the mean latency it bounds on this machine.
+    static func printCPU(_ figures: [WebhookBenchmark.Figure]) {
+        let cores = Double(ProcessInfo.processInfo.activeProcessorCount)
+        print("  CPU per request (ms): the service (this process less the load generator's event loop), the load generator's event loop, PostgreSQL")
+        print("  path        clients    service     client   PostgreSQL   mean latency at least (service + PostgreSQL only, \(Int(cores)) cores)")
+        for figure in figures {
+            guard let cpu = figure.cpu else { continue }
+            // Little's law on a saturated machine: c requests in flight, each costing `cpu` of `cores` CPUs.
+            let bound = Double(figure.clients) * (cpu.service + cpu.postgres) / cores
+            print("  \(figure.path.padding(toLength: 10, withPad: " ", startingAt: 0))  \(String(format: "%7d", figure.clients))  \(String(format: "%9.3f", cpu.service))  \(String(format: "%9.3f", cpu.client))  \(String(format: "%11.3f", cpu.postgres))   \(String(format: "%.2f", bound)) ms")
+        }
+    }
+}
+
 enum Machine {
     static func describe() -> String {
         let cores = ProcessInfo.processInfo.activeProcessorCount

@@ -4,7 +4,9 @@ import Foundation
 import Histogram
 import Logging
 import NIOCore
+import NIOPosix
 import NIOSSL
+import PostgresNIO
 
 /// The Kubernetes admission webhook's latency over TLS (`POST …/kubernetes/admission`, a Deployment CREATE in a
 /// bound namespace) beside `POST …/decisions` for the same scale-up, on the same TLS listener and client, in the
@@ -20,6 +22,8 @@ struct WebhookBenchmark {
         var rate: Double
         var p50: Double
         var p99: Double
+        /// CPU per request: the service, the load generator's event loop, PostgreSQL.
+        var cpu: CPUAccount.PerRequest? = nil
     }
 
     /// A self-signed certificate for 127.0.0.1 made with the `openssl` command, in a new directory.
@@ -49,7 +53,7 @@ struct WebhookBenchmark {
         ]
         for index in 0..<8 {
             documents.append(#"{"kind":"EnvironmentCap","metadata":{"tenant":"bench-k8s","environment":"env-\#(index)","name":"env-\#(index)-hard"},"spec":{"hourly_run_rate":"1000000.00"}}"#)
-            documents.append(#"{"kind":"ScalingPolicy","metadata":{"tenant":"bench-k8s","environment":"env-\#(index)","service":"svc"},"spec":{"min_replicas":1,"max_replicas":10000000,"scale_up":{"cooldown_seconds":0}}}"#)
+            documents.append(#"{"kind":"ScalingPolicy","metadata":{"tenant":"bench-k8s","environment":"env-\#(index)","service":"svc"},"spec":{"min_replicas":1,"max_replicas":100000,"scale_up":{"cooldown_seconds":0}}}"#)
         }
         return #"{"documents":["# + documents.joined(separator: ",") + "]}"
     }()
@@ -64,12 +68,28 @@ struct WebhookBenchmark {
         #"{"request_id":"\#(id)","environment":"\#(environment)","service":"\#(name)","current_replicas":0,"desired_replicas":3,"per_replica":{"cpu_cores":2,"memory_gib":4},"signals":[{"name":"cpu_utilization","value":0.9}]}"#
     }
 
-    func run(baseURL: String, token: String, certificate: String) async throws -> [Figure] {
+    /// `postgres` is the service's database (its `pg_stat_activity` names the server processes whose CPU is counted).
+    func run(baseURL: String, token: String, certificate: String, postgres: PostgresClient) async throws -> [Figure] {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(certificate))
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 16
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        // The load generator on an event loop of its own (not the service's), so that its CPU can be told apart.
+        let clientGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let client = HTTPClient(eventLoopGroupProvider: .shared(clientGroup), configuration: configuration)
+        do {
+            let figures = try await measure(client: client, clientLoop: clientGroup.next(), baseURL: baseURL, token: token, postgres: postgres)
+            try await client.shutdown()
+            try await clientGroup.shutdownGracefully()
+            return figures
+        } catch {
+            try? await client.shutdown()
+            try? await clientGroup.shutdownGracefully()
+            throw error
+        }
+    }
+
+    private func measure(client: HTTPClient, clientLoop: any EventLoop, baseURL: String, token: String, postgres: PostgresClient) async throws -> [Figure] {
 
         func post(_ path: String, _ body: String) async throws -> (UInt, ByteBuffer) {
             var request = HTTPClientRequest(url: baseURL + path)
@@ -84,13 +104,13 @@ struct WebhookBenchmark {
         guard status == 200 else { throw ClientFailure("webhook bench set-up answered \(status): \(String(buffer: body))") }
 
         var figures: [Figure] = []
-        defer { Task { try? await client.shutdown() } }
         for clients in clientCounts {
             for path in ["webhook", "decisions"] {
                 // Warm-up (not timed): connections and handshakes, the first decision's caches.
                 for index in 0..<20 { _ = try await send(path, index: -1 - index, client: clients, post: post) }
                 let histogram = HistogramBox()
                 let count = BenchCounter()
+                let cpuStart = try await CPUAccount.sample(clientLoop: clientLoop, postgres: postgres)
                 let start = ContinuousClock.now
                 let deadline = start + .milliseconds(Int64(seconds * 1000))
                 try await withThrowingTaskGroup(of: Void.self) { group in
@@ -110,7 +130,9 @@ struct WebhookBenchmark {
                 }
                 let elapsed = (ContinuousClock.now - start).seconds
                 let done = count.take(below: Int.max) ?? 0
-                figures.append(histogram.figure(path: path, clients: clients, rate: Double(done) / elapsed))
+                var figure = histogram.figure(path: path, clients: clients, rate: Double(done) / elapsed)
+                figure.cpu = try await CPUAccount.sample(clientLoop: clientLoop, postgres: postgres).since(cpuStart, requests: done)
+                figures.append(figure)
             }
         }
         return figures
