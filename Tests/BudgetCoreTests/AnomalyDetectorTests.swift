@@ -148,6 +148,56 @@ private func flat(_ count: Int, level: Double = 10) -> [Double] {
         #expect(indices(replay(values, configuration: configuration), .fired).count == 2)
     }
 
+    /// Issue #20's fourth pass: on a 5-minute series, 50 intervals are only about four hours; the quiet period is
+    /// the longer of `quiet_intervals` and `quiet_seconds` (6 hours, 72 intervals here).
+    @Test func theQuietPeriodIsAlsoSixHoursOnAFineSeries() {
+        var values = flat(400)
+        for index in 150..<160 { values[index] *= 2 }
+        // 55 intervals (4 h 35 min) later, past everything before: past 50 intervals, within 6 hours.
+        for index in 205..<213 { values[index] *= 3 }
+        var fine = AnomalyConfiguration.standard
+        fine.intervalSeconds = 300
+        func fired(_ configuration: AnomalyConfiguration) -> [Int] {
+            var state = AnomalyState()
+            return values.enumerated().filter { offset, value in
+                AnomalyDetector.observe((SyntheticSeries.epoch + .minutes(Int64(5 * offset)), value), state: &state, configuration: configuration).transition == .fired
+            }.map(\.offset)
+        }
+        #expect(fine.quietPeriod == 72)
+        #expect(fired(fine).count == 1, "\(fired(fine))")
+        fine.quietSeconds = 0
+        #expect(fine.quietPeriod == 50)
+        #expect(fired(fine).count == 2, "\(fired(fine))")
+        // Hourly cost: 6 hours are 6 intervals, so the 50 intervals decide.
+        #expect(AnomalyConfiguration.standard.quietPeriod == 50)
+    }
+
+    /// The seasonal baseline: once the same time on the previous 3 days has predicted better than the recent
+    /// median, it is the expected value. A daily shape that repeats exactly is then expected exactly.
+    @Test func aRepeatingDailyShapeIsExpectedFromThePreviousDays() {
+        let shape = (0..<24).map { 10 + 6 * sin(Double($0) / 24 * 2 * .pi) }
+        let values = (0..<(6 * 24)).map { shape[$0 % 24] }
+        let assessments = replay(values)
+        // Before three days are seen there is nothing to compare with.
+        #expect(assessments[..<72].allSatisfy { $0.basis != .previousDays })
+        // On the fifth and sixth days the previous days are chosen and predict every hour.
+        let later = assessments[(4 * 24)...]
+        #expect(later.allSatisfy { $0.basis == .previousDays && abs($0.expected - $0.actual) < 1e-9 }, "\(later.map(\.basis))")
+        #expect(later.allSatisfy { !$0.isBeyond })
+    }
+
+    /// Watching both ways, a series that swings across its expected value interval after interval is one
+    /// abnormal stretch, not a string of one-interval spikes: it fires. Watching one way, it never sustains.
+    @Test func anOscillationIsOneRunWhenBothWaysAreWatched() {
+        var values = flat(300)
+        for index in 200..<212 { values[index] = index.isMultiple(of: 2) ? 16 : 4 }
+        var both = AnomalyConfiguration.standard
+        both.direction = .both
+        let fired = indices(replay(values, configuration: both), .fired)
+        #expect(fired.count == 1 && (201...203).contains(fired[0]), "\(fired)")
+        #expect(indices(replay(values), .fired).isEmpty)
+    }
+
     @Test func aMissingIntervalBreaksARun() {
         var state = AnomalyState()
         _ = replay(flat(150), state: &state)

@@ -85,7 +85,8 @@ struct AnomalyNABTests {
         }
         for outcome in outcomes {
             print("\(outcome.file): state \(outcome.stateBytes) bytes of JSON half way")
-            #expect(outcome.stateBytes > 0 && outcome.stateBytes < 64_000, "\(outcome.file): \(outcome.stateBytes) bytes")
+            // Bounded: 3 days of 5-minute points for the seasonal baseline are most of it (69 KB measured at most).
+            #expect(outcome.stateBytes > 0 && outcome.stateBytes < 96_000, "\(outcome.file): \(outcome.stateBytes) bytes")
             #expect(outcome.decodedEqual, "\(outcome.file)")
             #expect(outcome.restartedEqual, "\(outcome.file)")
         }
@@ -161,9 +162,10 @@ struct AnomalyNABTests {
             standard[String(line[..<colon])] = Double(line[range.upperBound...].prefix { $0 != " " })
         }
         let all = try #require(standard["all"])
-        #expect(all >= 54, "NAB standard score over all files: \(all)")
+        // Issue #20's goal: 60 (60.1 measured).
+        #expect(all >= 60, "NAB standard score over all files: \(all)")
         #expect(standard.count >= 6)
-        // Every labelled category at least 30, issue #20's floor (the measured figures are 31.0 to 68.8).
+        // Every labelled category at least 30, issue #20's floor (the measured figures are 30.6 to 89.0).
         for (category, score) in standard { #expect(score >= 30, "\(category): \(score)") }
     }
 }

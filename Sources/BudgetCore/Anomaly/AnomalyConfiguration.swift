@@ -30,26 +30,30 @@ public struct AnomalyConfiguration: Sendable, Hashable, Codable {
     public var minimumHistory: Int
     /// Intervals after an alert fires during which no new alert fires for the series (alert suppression).
     public var quietIntervals: Int
+    /// And at least this long (seconds): on a 5-minute series 50 intervals are only four hours. The quiet period
+    /// is the longer of the two.
+    public var quietSeconds: Int
     /// Which way counts.
     public var direction: AnomalyDirection
     /// The length of one interval of the series, in seconds (the cost rollups are hourly).
     public var intervalSeconds: Int
 
     public init(relativeThreshold: Double = 0, absoluteThreshold: Money = Money(nanos: Money.nanosPerUnit),
-                sustainedIntervals: Int = 2, minimumHistory: Int = 100, quietIntervals: Int = 50,
+                sustainedIntervals: Int = 2, minimumHistory: Int = 100, quietIntervals: Int = 50, quietSeconds: Int = 21_600,
                 direction: AnomalyDirection = .up, intervalSeconds: Int = 3600) {
         self.relativeThreshold = relativeThreshold
         self.absoluteThreshold = absoluteThreshold
         self.sustainedIntervals = sustainedIntervals
         self.minimumHistory = minimumHistory
         self.quietIntervals = quietIntervals
+        self.quietSeconds = quietSeconds
         self.direction = direction
         self.intervalSeconds = intervalSeconds
     }
 
     /// The defaults: abnormal by the likelihood (or out of the series' range) and at least 1.00 per hour,
     /// sustained 2 intervals (one spike never alerts), after 100 intervals of history, at most one alert per
-    /// 50 intervals.
+    /// 50 intervals and 6 hours.
     public static let standard = AnomalyConfiguration()
 
     enum CodingKeys: String, CodingKey {
@@ -58,6 +62,7 @@ public struct AnomalyConfiguration: Sendable, Hashable, Codable {
         case sustainedIntervals = "sustained_intervals"
         case minimumHistory = "minimum_history"
         case quietIntervals = "quiet_intervals"
+        case quietSeconds = "quiet_seconds"
         case direction
         case intervalSeconds = "interval_seconds"
     }
@@ -71,6 +76,7 @@ public struct AnomalyConfiguration: Sendable, Hashable, Codable {
         sustainedIntervals = try container.decodeIfPresent(Int.self, forKey: .sustainedIntervals) ?? defaults.sustainedIntervals
         minimumHistory = try container.decodeIfPresent(Int.self, forKey: .minimumHistory) ?? defaults.minimumHistory
         quietIntervals = try container.decodeIfPresent(Int.self, forKey: .quietIntervals) ?? defaults.quietIntervals
+        quietSeconds = try container.decodeIfPresent(Int.self, forKey: .quietSeconds) ?? defaults.quietSeconds
         direction = try container.decodeIfPresent(AnomalyDirection.self, forKey: .direction) ?? defaults.direction
         intervalSeconds = try container.decodeIfPresent(Int.self, forKey: .intervalSeconds) ?? defaults.intervalSeconds
     }
@@ -95,10 +101,19 @@ public struct AnomalyConfiguration: Sendable, Hashable, Codable {
         guard (0...100_000).contains(quietIntervals) else {
             return FieldError(code: "invalid_value", message: "quiet_intervals must be 0...100000", field: "quiet_intervals")
         }
+        guard (0...2_592_000).contains(quietSeconds) else {
+            return FieldError(code: "invalid_value", message: "quiet_seconds must be 0...2592000 (up to 30 days)", field: "quiet_seconds")
+        }
         guard (1...604_800).contains(intervalSeconds) else {
             return FieldError(code: "invalid_value", message: "interval_seconds must be 1...604800 (a second to a week)", field: "interval_seconds")
         }
         return nil
+    }
+
+    /// The quiet period after an alert, in intervals: the longer of `quietIntervals` and `quietSeconds`.
+    public var quietPeriod: Int {
+        let interval = max(intervalSeconds, 1)
+        return max(quietIntervals, (quietSeconds + interval - 1) / interval)
     }
 
 }

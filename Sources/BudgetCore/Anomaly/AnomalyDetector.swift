@@ -23,6 +23,9 @@ public enum AnomalyDetector {
     static let tailThreshold = 1e-5
     /// The robust spread is at least this share of |expected|: quantised or constant series have no MAD.
     static let spreadFloor = 0.1
+    /// The run test: a run is abnormal when longer than this many times every recent run, and at least `runMinimum` long.
+    static let runFactor = 2.0
+    static let runMinimum = 3
 
     /// Assesses `point` and updates `state`; a point not later than the last one, or not finite, changes nothing.
     public static func observe(_ point: (timestamp: Timestamp, value: Double), state: inout AnomalyState,
@@ -33,9 +36,17 @@ public enum AnomalyDetector {
         var baseline: Double? = values.count >= 3 ? RobustStatistics.median(values) : nil
         var basis: BaselineBasis = baseline == nil ? .none : .recentMedian
         // Seasonal vote: the value a day earlier, when seen, pulls the expected value half way towards it.
-        if let recent = baseline, let dayAgo = state.valueADayBefore(timestamp) {
+        if let recent = baseline, let dayAgo = state.value(1, daysBefore: timestamp) {
             baseline = RobustStatistics.median([dayAgo, recent])
             basis = .recentAndDayBefore
+        }
+        // Seasonal baseline: the same time on each of the previous 3 days, used while it has recently predicted
+        // better (a lower mean absolute error over about 100 points) — model choice by forecast error.
+        let regular = baseline
+        let seasonal = regular == nil ? nil : state.sameTimeOnPreviousDays(timestamp)
+        if let seasonal, state.seasonalMeasured >= AnomalyState.seasonalMinimum, state.seasonalError < state.regularError {
+            baseline = seasonal
+            basis = .previousDays
         }
         let expected = baseline ?? (actual.isFinite ? actual : 0)
         let deviation = AnomalyDeviation(actual: actual, expected: expected, configuration: configuration)
@@ -56,6 +67,14 @@ public enum AnomalyDetector {
         if assessment.ignored { return assessment }
 
         if baseline != nil { state.residuals.append(deviation.delta) }
+        if let regular {
+            let weight = 1 / AnomalyState.errorMemory
+            state.regularError += weight * (abs(actual - regular) - state.regularError)
+            if let seasonal {
+                state.seasonalError += weight * (abs(actual - seasonal) - state.seasonalError)
+                state.seasonalMeasured = min(state.seasonalMeasured + 1, AnomalyState.seasonalMinimum)
+            }
+        }
         let watchedZ: Double = switch configuration.direction {
         case .up: z
         case .down: -z
@@ -65,14 +84,21 @@ public enum AnomalyDetector {
         let tail = state.likelihood.observe(raw, learning: configuration.minimumHistory)
         assessment.score = 1 - tail
 
-        // A missing interval breaks a run: growth is sustained only over intervals actually seen.
+        // A missing interval breaks a run: growth is sustained only over intervals actually seen. A run that
+        // ends (here, or at a point not beyond) is remembered for the run test.
+        let index = state.history
         let intervalMicroseconds = Int64(configuration.intervalSeconds) * Timestamp.microsecondsPerSecond
         if let last = state.lastTimestamp, timestamp.microseconds(since: last) >= 2 * intervalMicroseconds {
+            if state.beyondStreak != 0 { state.recordRun(end: index, length: abs(state.beyondStreak)) }
             state.beyondStreak = 0
             state.withinStreak = 0
         }
+        if state.beyondStreak != 0, watchedSign == 0 { state.recordRun(end: index, length: abs(state.beyondStreak)) }
+        // Watching both ways, a run may swing across the expected value (an oscillation is one abnormal stretch);
+        // its sign is the latest point's.
         state.beyondStreak = watchedSign == 0 ? 0
-            : state.beyondStreak.signum() == watchedSign ? state.beyondStreak + watchedSign : watchedSign
+            : state.beyondStreak.signum() == watchedSign ? state.beyondStreak + watchedSign
+            : configuration.direction == .both ? watchedSign * (abs(state.beyondStreak) + 1) : watchedSign
 
         if let open = state.openDirection {
             state.withinStreak = watchedSign == open.sign ? 0 : state.withinStreak + 1
@@ -89,12 +115,18 @@ public enum AnomalyDetector {
         let clearly = state.outOfRange(run: run, margin: evidenceFloor * spread)
         let outOfRange = clearly != 0 ? clearly
             : abs(state.beyondStreak) > run ? state.outOfRange(run: run + 1, margin: 0) : 0
-        let evidence = tail <= tailThreshold || (outOfRange != 0 && outOfRange == state.beyondStreak.signum())
+        // Run test: the series has stayed off its expected value more than twice as long as in any run that
+        // ended in the last 2,000 points (and at least 3 intervals) — a level shift or a changed shape that
+        // the 10-point likelihood misses once the series' usual swings have widened its long-run spread.
+        let longest = state.longestRecentRun(at: index)
+        let runLength = abs(state.beyondStreak)
+        let outlasts = index >= AnomalyState.rangeMinimum && runLength >= Self.runMinimum && Double(runLength) > Self.runFactor * Double(longest)
+        let evidence = tail <= tailThreshold || (outOfRange != 0 && outOfRange == state.beyondStreak.signum()) || outlasts
         if state.quietRemaining > 0 {
             state.quietRemaining -= 1
         } else if !state.isOpen, assessment.transition == nil, !coldStart, evidence,
                   abs(state.beyondStreak) >= configuration.sustainedIntervals {
-            state.open(state.beyondStreak > 0 ? .up : .down, at: timestamp, quiet: configuration.quietIntervals)
+            state.open(state.beyondStreak > 0 ? .up : .down, at: timestamp, quiet: configuration.quietPeriod)
             assessment.transition = .fired
         }
 

@@ -11,8 +11,9 @@ import Foundation
 public struct AnomalyLikelihood: Sendable, Hashable {
     /// Numenta's averaging window: 10 points.
     static let shortWindow = 10
-    /// About Numenta's historic window of a month of 5-minute points, as an exponential memory.
-    static let longMemory = 2_000.0
+    /// Numenta's historic window (8,640 points: a month of 5-minute points, a year of hourly ones), as an
+    /// exponential memory. (2,000 before issue #20's fourth pass: NAB 59.7 with the rest unchanged, 60.1 with it.)
+    static let longMemory = 8_640.0
     /// A variance floor, so a perfectly regular series does not alert on the first rounding error.
     static let varianceFloor = 1e-6
 

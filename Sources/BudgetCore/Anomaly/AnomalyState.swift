@@ -1,9 +1,9 @@
 /// Everything the detector keeps about one series between two points: bounded ring buffers and a few
-/// numbers (about 38 KB of JSON after five weeks of hourly cost, under 64 KB on the NAB series), so the store keeps it as one JSON document per series and a
-/// restart resumes exactly where it was.
+/// numbers (about 40 KB of JSON after five weeks of hourly cost, under 96 KB on the NAB series' 5-minute
+/// points), so the store keeps it as one JSON document per series and a restart resumes exactly where it was.
 public struct AnomalyState: Sendable, Hashable {
     /// Bumped when the layout changes; a document of another version is dropped and the series starts cold.
-    public static let formatVersion = 3
+    public static let formatVersion = 4
     /// The expected value is the median of the last 30 values: robust to a few odd ones, quick to follow a new level.
     static let valueCapacity = 30
     /// The noise level is measured over the last 1,000 residuals (six weeks of hourly points, 3.5 days of 5-minute ones).
@@ -17,21 +17,38 @@ public struct AnomalyState: Sendable, Hashable {
     /// Values kept for the range test: 1,000 earlier ones and the recent run (up to 30 intervals).
     static let rangeBufferCapacity = rangeCapacity + valueCapacity
 
-    /// A day of 1-minute points: the seasonal vote looks up the value a day earlier among these.
-    static let dayCapacity = 1_440
+    /// The seasonal baseline looks at the same time on each of the previous 3 days.
+    static let seasonalDays = 3
+    /// Three days of 1-minute points: the day vote and the seasonal baseline look up values 1 to 3 days earlier among these.
+    static let dayCapacity = 1_440 * seasonalDays
+    /// The seasonal baseline is chosen once its error was measured at this many points.
+    static let seasonalMinimum = 10
+    /// The errors of the two baselines are exponentially weighted means over about this many points.
+    static let errorMemory = 100.0
+    /// The run test compares the current run with the runs that ended within this many points.
+    static let runMemory = 2_000
 
     /// The last values learnt.
     var values = RingBuffer<Double>(capacity: valueCapacity)
     /// The last 1,030 values learnt, for the range test.
     var rangeValues = RingBuffer<Double>(capacity: rangeBufferCapacity)
-    /// The last day's timestamps and values (at most `dayCapacity` points, none older than a day before the
-    /// last one), for the value a day earlier.
+    /// The last 3 days' timestamps and learnt values (at most `dayCapacity` points, none older than 3 days
+    /// before the last one), for the values 1 to 3 days earlier.
     var dayTimes = RingBuffer<Timestamp>(capacity: dayCapacity)
     var dayValues = RingBuffer<Double>(capacity: dayCapacity)
     /// Recent actual − expected: the noise level behind the robust z-score.
     var residuals = ResidualWindow(capacity: residualCapacity)
     /// The anomaly likelihood over the raw scores.
     var likelihood = AnomalyLikelihood()
+    /// The recent mean absolute error of the regular baseline (the median, with the day vote) and of the
+    /// seasonal one, and at how many points (up to `seasonalMinimum`) the seasonal one was measured.
+    var regularError = 0.0
+    var seasonalError = 0.0
+    var seasonalMeasured = 0
+    /// Runs of beyond intervals that ended within the last `runMemory` points, as (the point where it ended,
+    /// its length), each longer than every run that ended after it (so the first is the longest; at most one
+    /// per length, however many runs there were).
+    var runs: [RecentRun] = []
     /// Points learnt so far (intervals of history; gaps do not count).
     public internal(set) var history = 0
     /// The timestamp of the last point learnt: later points only, so the detector never looks back or ahead.
@@ -53,9 +70,9 @@ public struct AnomalyState: Sendable, Hashable {
     /// Whether an anomaly is open (fired and not yet resolved).
     public var isOpen: Bool { openDirection != nil }
 
-    /// The value learnt exactly a day before `timestamp`, if it is among the last day's points.
-    func valueADayBefore(_ timestamp: Timestamp) -> Double? {
-        let target = timestamp - .days(1)
+    /// The value learnt exactly `days` days before `timestamp`, if it is among the last 3 days' points.
+    func value(_ days: Int, daysBefore timestamp: Timestamp) -> Double? {
+        let target = timestamp - .days(Int64(days))
         var low = 0, high = dayTimes.count
         while low < high {
             let mid = (low + high) / 2
@@ -64,11 +81,21 @@ public struct AnomalyState: Sendable, Hashable {
         return low < dayTimes.count && dayTimes[low] == target ? dayValues[low] : nil
     }
 
-    /// Keeps `value` at `timestamp` among the last day's points, and forgets points older than a day.
+    /// The median of the values learnt exactly 1, 2 and 3 days before `timestamp`, when all three are known.
+    func sameTimeOnPreviousDays(_ timestamp: Timestamp) -> Double? {
+        var seen: [Double] = []
+        for days in 1...Self.seasonalDays {
+            guard let value = value(days, daysBefore: timestamp) else { return nil }
+            seen.append(value)
+        }
+        return RobustStatistics.median(seen)
+    }
+
+    /// Keeps `value` at `timestamp` among the last 3 days' points, and forgets points older than that.
     mutating func learnDay(_ timestamp: Timestamp, _ value: Double) {
         dayTimes.append(timestamp)
         dayValues.append(value)
-        while let oldest = dayTimes.first, oldest < timestamp - .days(1) {
+        while let oldest = dayTimes.first, oldest < timestamp - .days(Int64(Self.seasonalDays)) {
             dayTimes.removeFirst()
             dayValues.removeFirst()
         }
@@ -93,6 +120,19 @@ public struct AnomalyState: Sendable, Hashable {
             recentHigh = max(recentHigh, rangeValues[index])
         }
         return recentLow > high + margin ? 1 : recentHigh < low - margin ? -1 : 0
+    }
+
+    /// Records a run of `length` beyond intervals that ended at point `end` (the first point not in it).
+    mutating func recordRun(end: Int, length: Int) {
+        while let last = runs.last, last.length <= length { runs.removeLast() }
+        runs.append(RecentRun(end: end, length: length))
+    }
+
+    /// The longest run that ended within the last `runMemory` points before point `index` (0 if none);
+    /// forgets the older ones.
+    mutating func longestRecentRun(at index: Int) -> Int {
+        while let first = runs.first, first.end <= index - Self.runMemory { runs.removeFirst() }
+        return runs.first?.length ?? 0
     }
 
     mutating func open(_ direction: AnomalyDirection, at timestamp: Timestamp, quiet: Int) {
@@ -121,6 +161,10 @@ extension AnomalyState: Codable {
         case openDirection = "open_direction"
         case openSince = "open_since"
         case quietRemaining = "quiet_remaining"
+        case regularError = "regular_error"
+        case seasonalError = "seasonal_error"
+        case seasonalMeasured = "seasonal_measured"
+        case runs
     }
 
     public init(from decoder: any Decoder) throws {
@@ -146,7 +190,15 @@ extension AnomalyState: Codable {
         openDirection = try container.decodeIfPresent(AnomalyDirection.self, forKey: .openDirection)
         openSince = try container.decodeIfPresent(Timestamp.self, forKey: .openSince)
         quietRemaining = try container.decode(Int.self, forKey: .quietRemaining)
-        guard history >= 0, withinStreak >= 0, quietRemaining >= 0,
+        regularError = try container.decode(Double.self, forKey: .regularError)
+        seasonalError = try container.decode(Double.self, forKey: .seasonalError)
+        seasonalMeasured = try container.decode(Int.self, forKey: .seasonalMeasured)
+        runs = try container.decode([RecentRun].self, forKey: .runs)
+        guard zip(runs, runs.dropFirst()).allSatisfy({ $0.end < $1.end && $0.length > $1.length }), runs.allSatisfy({ $0.length > 0 }) else {
+            throw DecodingError.dataCorruptedError(forKey: .runs, in: container, debugDescription: "runs ending later, each shorter than the one before")
+        }
+        guard history >= 0, withinStreak >= 0, quietRemaining >= 0, regularError.isFinite, regularError >= 0,
+              seasonalError.isFinite, seasonalError >= 0, (0...Self.seasonalMinimum).contains(seasonalMeasured),
               (openDirection == nil) == (openSince == nil), openDirection != .both
         else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "inconsistent anomaly state"))
@@ -169,6 +221,10 @@ extension AnomalyState: Codable {
         try container.encodeIfPresent(openDirection, forKey: .openDirection)
         try container.encodeIfPresent(openSince, forKey: .openSince)
         try container.encode(quietRemaining, forKey: .quietRemaining)
+        try container.encode(regularError, forKey: .regularError)
+        try container.encode(seasonalError, forKey: .seasonalError)
+        try container.encode(seasonalMeasured, forKey: .seasonalMeasured)
+        try container.encode(runs, forKey: .runs)
     }
 
     private static func decodeBuffer(_ container: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys, capacity: Int) throws -> RingBuffer<Double> {
@@ -178,4 +234,11 @@ extension AnomalyState: Codable {
         }
         return RingBuffer(capacity: capacity, elements: values)
     }
+}
+
+/// A run of beyond intervals that has ended: where and how long.
+struct RecentRun: Sendable, Hashable, Codable {
+    /// The point (counted in history) where it ended.
+    var end: Int
+    var length: Int
 }

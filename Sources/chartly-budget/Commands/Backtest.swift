@@ -17,8 +17,9 @@ struct Backtest: AsyncParsableCommand {
             the alerts with what you know happened. Too many alerts on harmless growth: raise --absolute (money \
             per hour) or set --relative (e.g. 0.3 for +30 %); alerts on two-interval blips you do not care \
             about: --sustained 3 (the default 2 fires on two intervals in a row, never on one); repeated alerts \
-            for one incident: raise --quiet (default 50 intervals). Then put the same values in the tenant's \
-            alert configuration.
+            for one incident: raise --quiet (default 50 intervals) or --quiet-seconds (default 21600: at least \
+            6 hours, which decides on series finer than 7-minute intervals). Then put the same values in the \
+            tenant's alert configuration.
 
             --corpus runs the labelled synthetic corpus and prints precision, recall and detection delay. \
             --nab DIR runs every DIR/data/CATEGORY/*.csv of a Numenta Anomaly Benchmark layout with the \
@@ -67,6 +68,9 @@ struct Backtest: AsyncParsableCommand {
     @Option(help: "Intervals after an alert during which no new alert fires.")
     var quiet = 50
 
+    @Option(help: "And at least this many seconds (the longer of the two counts).")
+    var quietSeconds = 21_600
+
     @Option(help: "Seconds per interval (default: the file's median spacing; 3600 with --corpus).")
     var intervalSeconds: Int?
 
@@ -91,7 +95,7 @@ struct Backtest: AsyncParsableCommand {
         }
         let configuration = AnomalyConfiguration(
             relativeThreshold: relative, absoluteThreshold: threshold, sustainedIntervals: sustained,
-            minimumHistory: minHistory, quietIntervals: quiet, direction: watched,
+            minimumHistory: minHistory, quietIntervals: quiet, quietSeconds: quietSeconds, direction: watched,
             intervalSeconds: intervalSeconds ?? 3600
         )
         if let problem = configuration.problem { throw ValidationError(problem.message) }
@@ -178,7 +182,7 @@ struct Backtest: AsyncParsableCommand {
     func describe(_ configuration: AnomalyConfiguration) -> String {
         "direction \(configuration.direction.rawValue), relative \(String(format: "%g", configuration.relativeThreshold * 100)) %, "
             + "absolute \(configuration.absoluteThreshold.decimalString)/h, sustained \(configuration.sustainedIntervals), "
-            + "minimum history \(configuration.minimumHistory), quiet \(configuration.quietIntervals), "
+            + "minimum history \(configuration.minimumHistory), quiet \(configuration.quietIntervals) intervals and \(configuration.quietSeconds) s, "
             + "interval \(configuration.intervalSeconds) s"
     }
 
