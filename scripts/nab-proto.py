@@ -4,7 +4,8 @@
 usage: scripts/nab-proto.py [--corpus DIR] [--out DIR] [--set key=value ...] [--files SUBSTR]
 Replays every NAB file with the detector, writes OUT/CATEGORY/FILE.csv (timestamp,detection) and scores them
 in-process with NAB's sweeper, as ../shared/scripts/nab-score does. The defaults mirror the Swift detector (issue
-#20's third pass: NAB standard 54.4); --set changes a prototype parameter (see P below; the pass before it is
+#20's fourth pass: NAB standard 60.1; --set seasonal=0 --set long_memory=2000.0 --set quiet_s=0 --set runtest=0
+--set both_run=0 gives the third pass, 54.4); --set changes a prototype parameter (see P below; the pass before that is
 --set sustained=3 --set quiet=100 --set range_min=500 --set range_margin=0 --set range3=0, 48.2). --verbose
 prints each window's score (or MISS) and each file's alerts outside windows. Not part of the product: the
 Swift code is the reference.
@@ -17,15 +18,19 @@ P = dict(
     residuals=1000,       # residual window for the robust z
     floor=1.5,            # evidence floor
     spread_floor=0.1,
-    short=10, long_memory=2000.0, tail=1e-5,
+    short=10, long_memory=8640.0, tail=1e-5,   # issue #20 pass 4: long memory 8640 (Numenta's historic window)
     sustained=2, min_history=100, quiet=50,
     range_run=None,       # None: = sustained
     range_cap=1000, range_min=100,
     day_vote=1,           # 1: midpoint of median and the value a day earlier
-    seasonal=0,           # 1: choose between the 30-point median and the median of the same time on the previous 3 days
+    seasonal=1,           # 1: choose between the 30-point median and the median of the same time on the previous 3 days
     seasonal_days=3, seasonal_raw=0,
     spread_window=100, spread_min=10,    # residual spread window used to choose between baselines
     direction="both",
+    quiet_s=21600,        # pass 4: quiet period at least 6 hours (max with `quiet` intervals): quiet_seconds
+    runtest=1, run_factor=2.0, run_hist=2000, run_min=3,  # pass 4 run test: the current beyond run is longer than
+                          # run_factor x every run completed in the last run_hist points (and at least run_min)
+    both_run=1,           # pass 4: with direction both, a run of beyond points may change direction
     like_sustained=None, range3=1, range_margin=1.5, zrun=0, zmin=100,  # None: = sustained (run needed with the likelihood's evidence)
 )
 
@@ -159,6 +164,7 @@ def detect(points, interval, p, trace=None):
     sp_a = [0.0, 0]; sp_s = [0.0, 0]
     zq = deque(maxlen=p["range_cap"] + 30)
     residuals = Window(p["residuals"])
+    runs = deque()  # (index where it completed, length) of completed beyond runs
     lk = Likelihood(p)
     history = 0
     last = None
@@ -219,12 +225,18 @@ def detect(points, interval, p, trace=None):
         tail = lk.observe(raw, p["min_history"])
         transition = None
         if last is not None and t - last >= 2 * interval * 1_000_000:
+            if beyond != 0:
+                runs.append((i, abs(beyond)))  # a gap completes the run
             beyond = 0
             within = 0
+        if beyond != 0 and (wsign == 0 or (not p["both_run"] and (beyond > 0) - (beyond < 0) != wsign)):
+            runs.append((i, abs(beyond)))  # a run completes
         if wsign == 0:
             beyond = 0
         elif (beyond > 0) - (beyond < 0) == wsign:
             beyond += wsign
+        elif p["both_run"] and direction == "both":
+            beyond = wsign * (abs(beyond) + 1)
         else:
             beyond = wsign
         if open_dir:
@@ -254,13 +266,19 @@ def detect(points, interval, p, trace=None):
                 oor = -1
         like_ok = tail <= p["tail"] and abs(beyond) >= lsust
         range_ok = oor != 0 and oor == bsign and abs(beyond) >= run
-        evidence = like_ok or range_ok or zok
+        run_ok = False
+        if p["runtest"]:
+            while runs and runs[0][0] <= i - p["run_hist"]:
+                runs.popleft()
+            longest = max((r for _, r in runs), default=0)
+            run_ok = i >= p["range_min"] and abs(beyond) >= p["run_min"] and abs(beyond) > p["run_factor"] * longest
+        evidence = like_ok or range_ok or zok or run_ok
         if quiet > 0:
             quiet -= 1
         elif not open_dir and transition is None and not cold and evidence:
             open_dir = 1 if beyond > 0 else -1
             within = 0
-            quiet = p["quiet"]
+            quiet = max(p["quiet"], int(math.ceil(p["quiet_s"] / interval)))
             fired.append(i)
         if trace is not None:
             trace.append((i, actual, expected, z, tail, beyond, oor, quiet, open_dir, sbase))

@@ -50,6 +50,27 @@ import BudgetCore
         #expect(buffer.elements.isEmpty)
     }
 
+    /// The 3-day memory drops its oldest point as each new one comes: appends and removals interleaved, in any
+    /// mix, keep exactly the last elements an array would (capacity included).
+    @Test func removingTheOldestKeepsTheRestInOrder() {
+        var buffer = RingBuffer<Int>(capacity: 5)
+        var model: [Int] = []
+        var generator = SeededGenerator(seed: 7)
+        for value in 0..<2_000 {
+            if generator.next() % 3 == 0 {
+                buffer.removeFirst()
+                if !model.isEmpty { model.removeFirst() }
+            } else {
+                buffer.append(value)
+                model.append(value)
+                if model.count > 5 { model.removeFirst() }
+            }
+            #expect(buffer.elements == model && buffer.count == model.count && buffer.first == model.first && buffer.last == model.last)
+            #expect(model.indices.allSatisfy { buffer[$0] == model[$0] })
+        }
+        #expect(RingBuffer(capacity: 5, elements: buffer.elements) == buffer)
+    }
+
     @Test func equalityLooksAtTheOrderNotTheStorage() {
         var wrapped = RingBuffer<Int>(capacity: 3)
         for value in 0...4 { wrapped.append(value) }  // storage rotated

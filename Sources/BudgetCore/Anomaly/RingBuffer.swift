@@ -5,16 +5,17 @@
 public struct RingBuffer<Element> {
     /// The most elements kept.
     public let capacity: Int
+    /// Slots, at most `capacity`; the live elements are the `size` slots from `head` on, wrapping around.
     private var storage: [Element]
-    /// Where the oldest element sits once the buffer is full (storage is in order until then).
+    /// Where the oldest element sits.
     private var head = 0
+    private var size = 0
 
     /// An empty buffer keeping at most `capacity` elements (at least 1).
     public init(capacity: Int) {
         precondition(capacity >= 1, "a ring buffer keeps at least one element")
         self.capacity = capacity
         storage = []
-        storage.reserveCapacity(capacity)
     }
 
     /// A buffer holding the last `capacity` of `elements`.
@@ -24,28 +25,28 @@ public struct RingBuffer<Element> {
     }
 
     /// How many elements are kept, 0...capacity.
-    public var count: Int { storage.count }
+    public var count: Int { size }
 
-    /// Whether nothing has been appended yet.
-    public var isEmpty: Bool { storage.isEmpty }
+    /// Whether nothing is kept.
+    public var isEmpty: Bool { size == 0 }
 
     /// The elements, oldest first.
     public var elements: [Element] {
-        head == 0 ? storage : Array(storage[head...] + storage[..<head])
+        if head + size <= storage.count { return Array(storage[head..<(head + size)]) }
+        return Array(storage[head...] + storage[..<(head + size - storage.count)])
     }
 
     /// The oldest element kept: the one the next append drops when the buffer is full.
     public var first: Element? {
-        storage.isEmpty ? nil : storage[head]
+        size == 0 ? nil : storage[head]
     }
 
     /// Whether the next append drops the oldest element.
-    public var isFull: Bool { storage.count == capacity }
+    public var isFull: Bool { size == capacity }
 
     /// The element appended last.
     public var last: Element? {
-        guard !storage.isEmpty else { return nil }
-        return storage[(head + storage.count - 1) % storage.count]
+        size == 0 ? nil : self[size - 1]
     }
 
     /// The element at `position` (0 is the oldest), without copying the buffer.
@@ -53,32 +54,45 @@ public struct RingBuffer<Element> {
         storage[(head + position) % storage.count]
     }
 
-    /// Adds `element`, dropping the oldest when full.
+    /// Adds `element`, dropping the oldest when full. O(1) (amortised while the slots grow).
     public mutating func append(_ element: Element) {
-        if storage.count < capacity {
+        if size < storage.count {
+            // A slot freed by `removeFirst` (or the oldest, when full).
+            storage[(head + size) % storage.count] = element
+            size += 1
+        } else if storage.count < capacity {
+            if head != 0 {
+                storage = elements
+                head = 0
+            }
             storage.append(element)
+            size += 1
         } else {
             storage[head] = element
-            head = (head + 1) % capacity
+            head = (head + 1) % storage.count
         }
     }
 
     /// Replaces every element by `transform(element)`, keeping the order.
     public mutating func mapInPlace(_ transform: (Element) -> Element) {
-        for index in storage.indices { storage[index] = transform(storage[index]) }
+        for position in 0..<size {
+            let slot = (head + position) % storage.count
+            storage[slot] = transform(storage[slot])
+        }
     }
 
-    /// Drops the oldest element, if any.
+    /// Drops the oldest element, if any. O(1): its slot is reused by a later append.
     public mutating func removeFirst() {
-        guard !storage.isEmpty else { return }
-        storage = Array(elements.dropFirst())
-        head = 0
+        guard size > 0 else { return }
+        head = (head + 1) % storage.count
+        size -= 1
     }
 
     /// Drops every element.
     public mutating func removeAll() {
         storage.removeAll(keepingCapacity: true)
         head = 0
+        size = 0
     }
 }
 
