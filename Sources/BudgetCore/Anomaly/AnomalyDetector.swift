@@ -3,7 +3,8 @@ import Foundation
 /// The abnormal-growth detector: one point at a time, from the state of the series, never looking ahead.
 ///
 /// 1. Expected value: the median of the last 30 values (`AnomalyState.valueCapacity`); when the value of
-///    exactly a day earlier was seen, the midpoint of the two (a daily shape is half followed).
+///    exactly a day earlier was seen, the midpoint of the two (a daily shape is half followed); or, while it
+///    has recently forecast better, the median of the values learnt at the same time on the previous 3 days.
 /// 2. Raw score: the robust z-score of actual − expected against the last 1,000 residuals (their median and
 ///    1.4826 × MAD, the spread floored at 10 % of |expected|), on the watched side; deviations within
 ///    1.5 robust standard deviations carry no evidence; beyond that the score is log(1 + excess), so a huge
@@ -11,10 +12,11 @@ import Foundation
 /// 3. Likelihood (`AnomalyLikelihood`): how unusual the mean of the last 10 raw scores is against its own
 ///    long-run distribution for this series. Evidence: its tail probability at most 1e-5.
 /// 4. An alert fires on that evidence, or on the range test's (the run has left the range of the earlier
-///    values: clearly over `sustainedIntervals` points, or at all over one more), once the last
+///    values: clearly over `sustainedIntervals` points, or at all over one more), or on the run test's (the
+///    run is more than twice as long as every run of the last 2,000 points), once the last
 ///    `sustainedIntervals` (2: never one spike) points were all beyond: past the
 ///    thresholds (relative and absolute impact) and past the evidence floor, in one watched direction, never during the first
-///    `minimumHistory` points and never within `quietIntervals` of the last alert; it resolves after
+///    `minimumHistory` points and never within the quiet period of the last alert; it resolves after
 ///    `sustainedIntervals` consecutive intervals not beyond in its direction.
 public enum AnomalyDetector {
     /// Robust z-scores up to this carry no evidence.
