@@ -249,7 +249,6 @@ enum Format {
     static func millis(_ value: Double) -> String { String(format: "%8.2f ms", value) }
 }
 
-/// A one-line description of this machine for the benchmark record.
 extension Bench {
     /// CPU per request of each webhook-part figure, and the mean latency it bounds on this machine.
     static func printCPU(_ figures: [WebhookBenchmark.Figure]) {
@@ -265,6 +264,7 @@ extension Bench {
     }
 }
 
+/// A one-line description of this machine for the benchmark record.
 enum Machine {
     static func describe() -> String {
         let cores = ProcessInfo.processInfo.activeProcessorCount

@@ -90,7 +90,6 @@ struct WebhookBenchmark {
     }
 
     private func measure(client: HTTPClient, clientLoop: any EventLoop, baseURL: String, token: String, postgres: PostgresClient) async throws -> [Figure] {
-
         func post(_ path: String, _ body: String) async throws -> (UInt, ByteBuffer) {
             var request = HTTPClientRequest(url: baseURL + path)
             request.method = .POST

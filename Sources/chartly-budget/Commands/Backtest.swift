@@ -69,7 +69,7 @@ struct Backtest: AsyncParsableCommand {
     var quiet = 50
 
     @Option(help: "And at least this many seconds (the longer of the two counts).")
-    var quietSeconds = 21_600
+    var quietSeconds = AnomalyConfiguration.standard.quietSeconds
 
     @Option(help: "Seconds per interval (default: the file's median spacing; 3600 with --corpus).")
     var intervalSeconds: Int?
